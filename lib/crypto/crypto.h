@@ -117,6 +117,16 @@ void ivpn_integ_free(const ipsecvpn_ctx *ctx, ivpn_integ *m);
 /* out receives info->out_len bytes. */
 int ivpn_prf(uint16_t prf_id, const uint8_t *key, size_t key_len,
              const uint8_t *data, size_t data_len, uint8_t *out);
+/* A read-only piece of a message, for MACs over data that is not contiguous. */
+typedef struct ivpn_buf_ref {
+    const uint8_t *p;
+    size_t len;
+} ivpn_buf_ref;
+#define IVPN_PRF_MAX_PIECES 8
+/* prf(key, pieces[0] | pieces[1] | ...) without concatenating them first (IKE AUTH octets,
+ * SKEYSEED for rekey, IKEv1 SKEYID_*). n <= IVPN_PRF_MAX_PIECES; empty pieces are fine. */
+int ivpn_prf_multi(uint16_t prf_id, const uint8_t *key, size_t key_len,
+                   const ivpn_buf_ref *pieces, size_t n, uint8_t *out);
 /* prf+ (RFC 7296 §2.13): T1 = prf(K, S | 0x01), Tn = prf(K, Tn-1 | S | n); out_len <= 255 * out. */
 int ivpn_prf_plus(uint16_t prf_id, const uint8_t *key, size_t key_len,
                   const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len);
@@ -125,7 +135,8 @@ int ivpn_prf_plus(uint16_t prf_id, const uint8_t *key, size_t key_len,
 
 typedef struct ivpn_dh ivpn_dh;
 
-/* Generates the private value with the context's random callback. */
+/* Generates the private value with the context's random callback. ctx must not be NULL (its
+ * random callback also feeds mbedTLS's ECP blinding); the object keeps the pointer. */
 int ivpn_dh_new(const ipsecvpn_ctx *ctx, uint16_t group_id, ivpn_dh **out);
 /* Known-answer tests only: use the given private value (big-endian for MODP and ECP, the
  * raw 32-byte scalar for X25519) instead of a random one. */
@@ -138,5 +149,8 @@ int ivpn_dh_public(const ivpn_dh *dh, uint8_t *out, size_t out_len);
 int ivpn_dh_shared(ivpn_dh *dh, const uint8_t *peer, size_t peer_len, uint8_t *out, size_t out_len);
 /* Wipes the private value. */
 void ivpn_dh_free(const ipsecvpn_ctx *ctx, ivpn_dh *dh);
+/* The MODP prime this build uses for a group (upper-case hex), NULL for other groups;
+ * lets the known-answer test compare the embedded constants with the published ones. */
+const char *ivpn_dh_modp_prime_hex(uint16_t group_id);
 
 #endif
