@@ -40,6 +40,15 @@
  * IPsec policy: `name`, `description`, `protocol` (esp), `mode` (tunnel|transport),
  * `encryption`, `integrity` (alias `authentication`), `pfs` (disabled|group1|group2|group5|
  * group14), `lifetime` (seconds).
+ *
+ * ### Ranges beyond the products' documents
+ * Where the products name no range, the library applies these: DPD interval 1..3600 s,
+ * timeout 2..86400 s and greater than the interval; health-check interval 1..60 s, retry
+ * 1..10; MTU 68..65535 (1280..65535 for IPv6); at most 32 CIDRs per side, no duplicates.
+ * Until `dpd.timeout` is set explicitly it follows the IKE version (cloud and strict
+ * profiles: 30 s with IKEv1, 130 s with IKEv2; OpenStack: 120 s). Names and descriptions
+ * count UTF-8 characters; an empty PSK at creation is replaced by a generated 16-character
+ * key. Findings on a policy name its fields with the `ike.` / `ipsec.` prefix.
  */
 #ifndef IPSECVPN_CONFIG_H
 #define IPSECVPN_CONFIG_H
@@ -69,6 +78,10 @@ typedef enum ipsecvpn_report_mode {
 
 /**
  * @brief Create an empty report.
+ *
+ * A report accumulates the findings of every call it is passed to; clear it with
+ * ipsecvpn_report_clear() between calls. In ::IPSECVPN_REPORT_FIRST mode a report that
+ * already holds an error records nothing more.
  * @return ::IPSECVPN_OK, ::IPSECVPN_ERR_INVALID_ARG, ::IPSECVPN_ERR_NOMEM.
  */
 IPSECVPN_EXPORT int ipsecvpn_report_new(ipsecvpn_ctx *ctx, ipsecvpn_report_mode mode,
@@ -132,6 +145,12 @@ typedef enum ipsecvpn_profile {
  */
 IPSECVPN_EXPORT int ipsecvpn_enum_parse(const char *kind, const char *text,
                                         const char **canonical, int *value);
+/**
+ * @brief Key size of an encryption spelling: 128 for `aes` / `aes-128`, 192 for `aes192`,
+ *        256 for `aes256`, 64 for `des`, 192 for `3des`.
+ * @return the key size in bits, or 0 if @p text is not an encryption value (or NULL).
+ */
+IPSECVPN_EXPORT unsigned ipsecvpn_enum_key_bits(const char *text);
 /**
  * @brief The @p i-th canonical value of @p kind, for listing choices.
  * @return static text, or NULL past the end or for an unknown kind.
@@ -311,7 +330,8 @@ typedef enum ipsecvpn_object_kind {
 /**
  * @brief The edit-rule table: may @p field of an object of @p kind be changed in @p status?
  *        For connections the answer also depends on the connection's `association.type`
- *        (pass its canonical spelling, or NULL for none).
+ *        (pass its canonical spelling, or NULL for none). For policies, @p status is the
+ *        status of the connections that use the policy.
  * @return 1 editable; 0 not.
  */
 IPSECVPN_EXPORT int ipsecvpn_field_editable(ipsecvpn_object_kind kind, const char *field,
@@ -340,8 +360,10 @@ IPSECVPN_EXPORT int ipsecvpn_registry_add_ipsec_policy(ipsecvpn_registry *reg,
  * @brief Edit a named IKE policy. Fields must be editable by the table; the change is copied
  *        into every connection that uses the policy, and refused (nothing changes anywhere)
  *        if any of them is in BUILD or DELETING or would become invalid.
- * @return ::IPSECVPN_OK, ::IPSECVPN_ERR_NOT_FOUND, ::IPSECVPN_ERR_CONFIG_IMMUTABLE,
- *         ::IPSECVPN_ERR_STATE, or a validation error.
+ * @return ::IPSECVPN_OK, ::IPSECVPN_ERR_NOT_FOUND, ::IPSECVPN_ERR_CONFIG_UNKNOWN_FIELD,
+ *         ::IPSECVPN_ERR_CONFIG_IMMUTABLE, ::IPSECVPN_ERR_STATE (a user connection is in
+ *         BUILD, CREATE_ERROR, PENDING_DELETE or DELETING), ::IPSECVPN_ERR_EXISTS (renamed to
+ *         a name already taken), or a validation error.
  */
 IPSECVPN_EXPORT int ipsecvpn_registry_update_ike_policy(ipsecvpn_registry *reg, const char *name,
                                                         const char *const *fields,
@@ -386,12 +408,24 @@ IPSECVPN_EXPORT int ipsecvpn_registry_update_connection(ipsecvpn_registry *reg, 
                                                         const char *const *fields,
                                                         const char *const *values, size_t n,
                                                         ipsecvpn_report *rep);
-/** @brief Delete a named connection; refused in BUILD and DELETING (::IPSECVPN_ERR_STATE). */
+/** @brief Delete a named connection; refused in BUILD, PENDING_DELETE and DELETING
+ *         (::IPSECVPN_ERR_STATE).
+ * @return ::IPSECVPN_OK, ::IPSECVPN_ERR_INVALID_ARG, ::IPSECVPN_ERR_NOT_FOUND, ::IPSECVPN_ERR_STATE. */
 IPSECVPN_EXPORT int ipsecvpn_registry_delete_connection(ipsecvpn_registry *reg, const char *name);
 /** @brief Look up a named connection; NULL if absent. Owned by the registry. */
 IPSECVPN_EXPORT const ipsecvpn_connection *ipsecvpn_registry_connection(
     const ipsecvpn_registry *reg, const char *name);
-/** @brief Set a connection's status (the engine does this as negotiation proceeds). */
+/**
+ * @brief Set a connection's status (the engine does this as negotiation proceeds).
+ *
+ * Accepted changes: DOWN, BUILD, ACTIVE, ERROR and PENDING_UPDATE move freely among
+ * themselves; PENDING_DELETE and DELETING are entered only from a status that allows
+ * deletion (never from BUILD) and leave only to DOWN or ERROR; PENDING_CREATE is entered only
+ * from DOWN and ends in a running status or CREATE_ERROR; CREATE_ERROR leaves only to
+ * PENDING_CREATE (retry) or by deletion. Setting the current status again is accepted.
+ * @return ::IPSECVPN_OK, ::IPSECVPN_ERR_INVALID_ARG, ::IPSECVPN_ERR_NOT_FOUND,
+ *         ::IPSECVPN_ERR_STATE (a change the table refuses; logged).
+ */
 IPSECVPN_EXPORT int ipsecvpn_registry_set_status(ipsecvpn_registry *reg, const char *name,
                                                  ipsecvpn_status status);
 /** @brief Read a connection's status. */

@@ -21,6 +21,10 @@
 #define IVPN_PSK_GENERATED_LEN 16
 #define IVPN_REF_MAX 100         /* association resource ids */
 #define IVPN_CIDRS_MAX 32        /* CIDRs per side in protected-flows mode */
+/* Names and descriptions are counted in characters (UTF-8 code points); their buffers hold
+ * up to 4 bytes per character. IVPN_*_MAX stay the character limits. */
+#define IVPN_NAME_BUF (IVPN_NAME_MAX * 4 + 1)
+#define IVPN_DESC_BUF (IVPN_DESC_MAX * 4 + 1)
 
 typedef struct ivpn_ip {
     uint8_t family;              /* 0 unset, 4 or 6 */
@@ -66,8 +70,8 @@ typedef struct ivpn_encr_choice {
 } ivpn_encr_choice;
 
 typedef struct ivpn_ike_values {
-    char name[IVPN_NAME_MAX + 1];
-    char description[IVPN_DESC_MAX + 1];
+    char name[IVPN_NAME_BUF];
+    char description[IVPN_DESC_BUF];
     ivpn_ike_version version;
     ivpn_ike_mode mode;
     ivpn_encr_choice encryption;
@@ -79,8 +83,8 @@ typedef struct ivpn_ike_values {
 } ivpn_ike_values;
 
 typedef struct ivpn_ipsec_values {
-    char name[IVPN_NAME_MAX + 1];
-    char description[IVPN_DESC_MAX + 1];
+    char name[IVPN_NAME_BUF];
+    char description[IVPN_DESC_BUF];
     ivpn_ipsec_mode mode;        /* protocol is always ESP */
     ivpn_encr_choice encryption;
     uint16_t integrity;          /* ipsecvpn_integ */
@@ -93,6 +97,8 @@ typedef struct ivpn_dpd {
     ivpn_dpd_action action;
     uint32_t interval;           /* seconds */
     uint32_t timeout;            /* seconds, > interval */
+    bool timeout_set;            /* false: timeout follows the profile's default for the IKE
+                                    version (cloud: 30 s IKEv1, 130 s IKEv2) as it changes */
 } ivpn_dpd;
 
 typedef struct ivpn_bgp {
@@ -120,8 +126,8 @@ typedef struct ivpn_association {
 } ivpn_association;
 
 typedef struct ivpn_connection_values {
-    char name[IVPN_NAME_MAX + 1];
-    char description[IVPN_DESC_MAX + 1];
+    char name[IVPN_NAME_BUF];
+    char description[IVPN_DESC_BUF];
     bool admin_up;
     ivpn_ip local_address;
     ivpn_ip peer_address;
@@ -160,5 +166,17 @@ struct ipsecvpn_connection {
     ipsecvpn_profile profile;
     ivpn_connection_values v;
 };
+
+/* ---- defaults and lifecycle (lib/config/policy.c, connection.c) ------------------------ */
+
+/* The profile's defaults (SPEC §1). */
+void ivpn_ike_defaults(ivpn_ike_values *v, ipsecvpn_profile profile);
+void ivpn_ipsec_defaults(ivpn_ipsec_values *v, ipsecvpn_profile profile);
+/* Connection defaults without a PSK (psk[0] == '\0'); ipsecvpn_connection_new() generates one. */
+void ivpn_connection_defaults(ivpn_connection_values *v, ipsecvpn_profile profile);
+/* DPD timeout default: cloud/strict 30 s with IKEv1, 130 s with IKEv2; OpenStack 120 s. */
+uint32_t ivpn_dpd_default_timeout(ipsecvpn_profile profile, ivpn_ike_version version);
+/* Whether profile is one of the three known profiles. */
+bool ivpn_profile_valid(ipsecvpn_profile profile);
 
 #endif
