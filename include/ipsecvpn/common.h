@@ -61,6 +61,7 @@ IPSECVPN_EXPORT const char *ipsecvpn_version(int *major, int *minor, int *patch)
  * ESP -300..-399, IKE -400..-499.
  * @{
  */
+/** Error codes returned by every fallible function (negative; 0 is success). */
 typedef enum ipsecvpn_error {
     IPSECVPN_OK = 0,                      /**< success */
     /* general */

@@ -34,7 +34,7 @@
  * IKE policy: `name`, `description`, `version` (ikev1|ikev2), `mode` (main|aggressive),
  * `encryption` (aes|aes192|aes256|des|3des), `integrity` (alias `authentication`:
  * md5|sha1|sha256|sha384|sha512), `dh_group` (group1|group2|group5|group14), `lifetime`
- * (seconds), `local_id`, `remote_id` (IPv4, IPv6, FQDN, user@fqdn or key id; empty = the
+ * (seconds), `local_id`, `remote_id` (IPv4, IPv6, FQDN, user\@fqdn or key id; empty = the
  * gateway's address).
  *
  * IPsec policy: `name`, `description`, `protocol` (esp), `mode` (tunnel|transport),
@@ -113,6 +113,7 @@ IPSECVPN_EXPORT const char *ipsecvpn_report_message(const ipsecvpn_report *rep, 
  * The two products the model follows differ in some defaults and ranges.
  * @{
  */
+/** Which product's defaults and ranges a new object follows. */
 typedef enum ipsecvpn_profile {
     /** Cloud VPN gateway: lifetimes 0..86400 s, default 86400; DPD timeout 30 s (IKEv1) /
      *  130 s (IKEv2). */

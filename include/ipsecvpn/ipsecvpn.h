@@ -12,6 +12,10 @@
 
 #include "ipsecvpn/common.h"
 #include "ipsecvpn/algorithms.h"
+#include "ipsecvpn/net.h"
 #include "ipsecvpn/config.h"
+#include "ipsecvpn/esp.h"
+#include "ipsecvpn/spd.h"
+#include "ipsecvpn/udp_encap.h"
 
 #endif
