@@ -30,7 +30,7 @@ static const uint8_t keys[64] = {
     25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46,
     47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64};
 
-static void params_for(uint8_t cfg, ipsecvpn_esp_sa_params *p, ipsecvpn_esp_selector *sel)
+static void params_for(uint8_t cfg, ipsecvpn_esp_sa_params *p, ipsecvpn_selector *sel)
 {
     static const struct { uint16_t encr, bits, key, integ, ikey; } suites[4] = {
         {IPSECVPN_ENCR_AES_GCM_16, 128, 20, IPSECVPN_INTEG_NONE, 0},
@@ -52,7 +52,7 @@ static void params_for(uint8_t cfg, ipsecvpn_esp_sa_params *p, ipsecvpn_esp_sele
     p->integ = suites[s].integ;
     p->integ_key = suites[s].ikey ? keys + 32 : NULL;
     p->integ_key_len = suites[s].ikey;
-    p->local_addr.family = p->remote_addr.family = IPSECVPN_ESP_AF_INET;
+    p->local_addr.family = p->remote_addr.family = IPSECVPN_IPV4;
     p->local_addr.bytes[0] = 10; p->local_addr.bytes[3] = 1;
     p->remote_addr.bytes[0] = 10; p->remote_addr.bytes[3] = 2;
     p->esn = (cfg & 8) ? 1 : 0;
@@ -63,13 +63,14 @@ static void params_for(uint8_t cfg, ipsecvpn_esp_sa_params *p, ipsecvpn_esp_sele
     }
     if (cfg & 0x80) {
         memset(sel, 0, sizeof(*sel));
-        sel->local.family = sel->remote.family = IPSECVPN_ESP_AF_INET;
-        sel->local.bytes[0] = 192; sel->local.bytes[1] = 168;
-        sel->local_prefix = 16;
-        sel->remote_prefix = 0;
+        sel->local.family = sel->remote.family = IPSECVPN_IPV4;
+        sel->local.addr[0] = 192; sel->local.addr[1] = 168;
+        sel->local.prefix_len = 16;
+        sel->remote.prefix_len = 0;
         sel->proto = 17;
         sel->local_port_min = 1;
         sel->local_port_max = 1024;
+        sel->remote_port_max = 0xFFFF; /* any remote port */
         p->selectors = sel;
         p->selector_count = 1;
     }
@@ -86,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ipsecvpn_host host = {0};
     ipsecvpn_ctx *ctx = NULL;
     ipsecvpn_esp_sa_params p;
-    ipsecvpn_esp_selector sel;
+    ipsecvpn_selector sel;
     ipsecvpn_esp_sa *out = NULL, *in = NULL;
     uint8_t cfg, *buf;
     uint32_t flags;

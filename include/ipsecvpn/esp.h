@@ -43,6 +43,7 @@
 
 #include "ipsecvpn/common.h"
 #include "ipsecvpn/algorithms.h"
+#include "ipsecvpn/net.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -89,40 +90,6 @@ typedef enum ipsecvpn_esp_mode {
     IPSECVPN_ESP_MODE_TRANSPORT = 1 /**< the payload of an IP packet is protected */
 } ipsecvpn_esp_mode;
 
-/** Address family values of ::ipsecvpn_esp_addr (the IP version number). */
-typedef enum ipsecvpn_esp_family {
-    IPSECVPN_ESP_AF_NONE = 0, /**< no address */
-    IPSECVPN_ESP_AF_INET = 4, /**< IPv4: the first 4 bytes of @c bytes */
-    IPSECVPN_ESP_AF_INET6 = 6 /**< IPv6: all 16 bytes */
-} ipsecvpn_esp_family;
-
-/** An IP address without struct sockaddr. */
-typedef struct ipsecvpn_esp_addr {
-    uint8_t family;    /**< an ::ipsecvpn_esp_family value */
-    uint8_t bytes[16]; /**< network byte order; IPv4 uses the first 4 bytes */
-} ipsecvpn_esp_addr;
-
-/**
- * @brief One traffic selector of an SA: the inner packets the SA may carry.
- *
- * Seen from this host: @c local is this side's network, @c remote the peer's. An inbound
- * decrypted packet matches when its source is in @c remote/@c remote_prefix, its
- * destination in @c local/@c local_prefix, its protocol equals @c proto (or @c proto is 0)
- * and its ports lie in the ranges. Ports follow the Linux XFRM convention: ICMP type and code
- * are the source and destination "ports". The route-based selector is 0.0.0.0/0 (or ::/0)
- * on both sides, protocol 0, ports 0..65535.
- */
-typedef struct ipsecvpn_esp_selector {
-    ipsecvpn_esp_addr local;   /**< local network address */
-    uint8_t local_prefix;      /**< prefix length: 0..32 (IPv4) or 0..128 (IPv6) */
-    ipsecvpn_esp_addr remote;  /**< remote network address (same family as @c local) */
-    uint8_t remote_prefix;     /**< prefix length */
-    uint8_t proto;             /**< IP protocol, 0 = any */
-    uint16_t local_port_min;   /**< lowest local port (host byte order) */
-    uint16_t local_port_max;   /**< highest local port; 0 together with min 0 means any */
-    uint16_t remote_port_min;  /**< lowest remote port */
-    uint16_t remote_port_max;  /**< highest remote port; 0 together with min 0 means any */
-} ipsecvpn_esp_selector;
 
 /** Lifetime limits; 0 in a field means no limit by that measure. */
 typedef struct ipsecvpn_esp_lifetime {
@@ -149,8 +116,8 @@ typedef struct ipsecvpn_esp_sa_params {
     size_t encr_key_len;         /**< key bytes + salt bytes */
     const uint8_t *integ_key;    /**< integrity key; NULL with AEAD ciphers */
     size_t integ_key_len;        /**< integrity key bytes */
-    ipsecvpn_esp_addr local_addr;  /**< this host's outer address */
-    ipsecvpn_esp_addr remote_addr; /**< the peer's outer address (same family) */
+    ipsecvpn_ip_addr local_addr;  /**< this host's outer address */
+    ipsecvpn_ip_addr remote_addr; /**< the peer's outer address (same family) */
     uint16_t local_port;         /**< UDP encapsulation: this host's port (e.g. 4500), 0 = none */
     uint16_t remote_port;        /**< UDP encapsulation: the peer's port, 0 = none */
     uint32_t replay_window;      /**< inbound: 0 = off, else 32..65536 packets */
@@ -159,7 +126,7 @@ typedef struct ipsecvpn_esp_sa_params {
                                       many bytes (RFC 4303 §2.7 TFC padding); 0 = off */
     ipsecvpn_esp_lifetime soft;  /**< soft limits: ::IPSECVPN_ESP_EVENT_SOFT_EXPIRED */
     ipsecvpn_esp_lifetime hard;  /**< hard limits: the SA refuses every packet afterwards */
-    const ipsecvpn_esp_selector *selectors; /**< inbound check; NULL/0 = accept any */
+    const ipsecvpn_selector *selectors; /**< inbound check; NULL/0 = accept any */
     size_t selector_count;       /**< number of selectors, at most ::IPSECVPN_ESP_MAX_SELECTORS */
 } ipsecvpn_esp_sa_params;
 

@@ -39,6 +39,28 @@ typedef struct ipsecvpn_ip_prefix {
                              @c prefix_len are ignored (the SPD stores them cleared). */
 } ipsecvpn_ip_prefix;
 
+/** Protocol value meaning "any protocol" in a selector. */
+#define IPSECVPN_PROTO_ANY 0
+
+/**
+ * @brief Which packets a policy or an SA covers, seen from this host. Every field must match.
+ *
+ * @c local is this side's network, @c remote the peer's. Port ranges are inclusive; any port
+ * is 0..65535 (there is no other spelling of "any", so a selector for ICMP echo reply,
+ * type 0 code 0, is 0..0). Ports follow the Linux XFRM convention for ICMP: the type is the
+ * sender's "port" and the code the receiver's, so an outbound ICMP type sits in the local
+ * range and an inbound one in the remote range.
+ */
+typedef struct ipsecvpn_selector {
+    ipsecvpn_ip_prefix local;  /**< local address prefix (our side of the tunnel) */
+    ipsecvpn_ip_prefix remote; /**< remote address prefix; same family as @c local */
+    uint8_t proto;             /**< IP protocol number, ::IPSECVPN_PROTO_ANY for all */
+    uint16_t local_port_min;   /**< first local port (host byte order) */
+    uint16_t local_port_max;   /**< last local port; 0..65535 for any */
+    uint16_t remote_port_min;  /**< first remote port */
+    uint16_t remote_port_max;  /**< last remote port; 0..65535 for any */
+} ipsecvpn_selector;
+
 /** A UDP endpoint: address and port. */
 typedef struct ipsecvpn_endpoint {
     ipsecvpn_ip_addr addr; /**< the address */

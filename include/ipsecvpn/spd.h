@@ -65,19 +65,6 @@ typedef enum ipsecvpn_spd_action {
     IPSECVPN_SPD_DISCARD = 3  /**< drop */
 } ipsecvpn_spd_action;
 
-/** Protocol value meaning "any protocol" in a selector. */
-#define IPSECVPN_SPD_PROTO_ANY 0
-
-/** Which packets a policy applies to. Every field must match. */
-typedef struct ipsecvpn_spd_selector {
-    ipsecvpn_ip_prefix local;  /**< local address prefix (our side of the tunnel) */
-    ipsecvpn_ip_prefix remote; /**< remote address prefix; same family as @c local */
-    uint8_t proto;             /**< IP protocol number, ::IPSECVPN_SPD_PROTO_ANY for all */
-    uint16_t local_port_min;   /**< first local port (ICMP: type out, code in), host order */
-    uint16_t local_port_max;   /**< last local port; 0..65535 for any */
-    uint16_t remote_port_min;  /**< first remote port (ICMP: code out, type in) */
-    uint16_t remote_port_max;  /**< last remote port; 0..65535 for any */
-} ipsecvpn_spd_selector;
 
 /** Version of ::ipsecvpn_spd_policy this header describes. */
 #define IPSECVPN_SPD_POLICY_VERSION 1
@@ -100,7 +87,7 @@ typedef struct ipsecvpn_spd_policy {
     uint32_t priority;           /**< lower is consulted first; ties by insertion order */
     uint32_t reqid;              /**< protect: the Child SA's reqid, not 0; other actions: a
                                       free tag, usable with ipsecvpn_spd_remove_reqid() */
-    ipsecvpn_spd_selector sel;   /**< which packets */
+    ipsecvpn_selector sel;   /**< which packets */
 } ipsecvpn_spd_policy;
 
 /** @brief A security policy database. Opaque. */

@@ -56,7 +56,7 @@ struct ipsecvpn_esp_sa {
     bool iv_fixed;        /* test hook: use fixed_iv instead */
     uint8_t fixed_iv[16];
 
-    ipsecvpn_esp_addr local, remote;
+    ipsecvpn_ip_addr local, remote;
     uint16_t local_port, remote_port;
 
     uint64_t seq;         /* outbound: last sequence number sent */
@@ -70,7 +70,7 @@ struct ipsecvpn_esp_sa {
     ipsecvpn_esp_stats stats;
 
     size_t selector_count;
-    ipsecvpn_esp_selector *selectors; /* in the same allocation, after the replay bitmap */
+    ipsecvpn_selector *selectors; /* in the same allocation, after the replay bitmap */
     size_t alloc_size;                /* bytes of that allocation */
 };
 

@@ -21,7 +21,7 @@ uint16_t ivpn_ipv4_checksum(const uint8_t *hdr, size_t len)
 
 size_t ivpn_esp_outer_len(const ipsecvpn_esp_sa *sa)
 {
-    size_t ip = sa->local.family == IPSECVPN_ESP_AF_INET6 ? IVPN_IPV6_HDR_LEN : IVPN_IPV4_HDR_LEN;
+    size_t ip = sa->local.family == IPSECVPN_IPV6 ? IVPN_IPV6_HDR_LEN : IVPN_IPV4_HDR_LEN;
     return ip + (sa->encap ? IVPN_UDP_HDR_LEN : 0);
 }
 
@@ -32,7 +32,7 @@ void ivpn_esp_outer_build(const ipsecvpn_esp_sa *sa, uint8_t *p, size_t esp_len,
     uint8_t proto = sa->encap ? IVPN_PROTO_UDP : IVPN_PROTO_ESP;
     size_t addr_len;
 
-    if (sa->local.family == IPSECVPN_ESP_AF_INET6) {
+    if (sa->local.family == IPSECVPN_IPV6) {
         addr_len = 16;
         ivpn_put32(p, 0x60000000u | (uint32_t)tos << 20);
         ivpn_put16(p + 4, (uint16_t)payload);

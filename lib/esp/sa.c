@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "esp/esp_internal.h"
+#include "esp/selector.h"
 
 static int fail(ipsecvpn_ctx *ctx, int rc, const char *what)
 {
@@ -14,26 +15,7 @@ static int fail(ipsecvpn_ctx *ctx, int rc, const char *what)
 
 static bool family_ok(uint8_t f)
 {
-    return f == IPSECVPN_ESP_AF_INET || f == IPSECVPN_ESP_AF_INET6;
-}
-
-static unsigned max_prefix(uint8_t family)
-{
-    return family == IPSECVPN_ESP_AF_INET ? 32 : 128;
-}
-
-static bool port_range_ok(uint16_t lo, uint16_t hi)
-{
-    return (lo == 0 && hi == 0) || lo <= hi;
-}
-
-static bool selector_ok(const ipsecvpn_esp_selector *s)
-{
-    return family_ok(s->local.family) && s->local.family == s->remote.family &&
-           s->local_prefix <= max_prefix(s->local.family) &&
-           s->remote_prefix <= max_prefix(s->remote.family) &&
-           port_range_ok(s->local_port_min, s->local_port_max) &&
-           port_range_ok(s->remote_port_min, s->remote_port_max);
+    return f == IPSECVPN_IPV4 || f == IPSECVPN_IPV6;
 }
 
 static bool lifetime_ok(const ipsecvpn_esp_lifetime *soft, const ipsecvpn_esp_lifetime *hard)
@@ -68,8 +50,8 @@ static int check_params(ipsecvpn_ctx *ctx, const ipsecvpn_esp_sa_params *p)
     if (p->selector_count > IPSECVPN_ESP_MAX_SELECTORS || (p->selector_count && !p->selectors))
         return fail(ctx, IPSECVPN_ERR_INVALID_ARG, "selectors: too many or NULL");
     for (size_t i = 0; i < p->selector_count; i++)
-        if (!selector_ok(&p->selectors[i]))
-            return fail(ctx, IPSECVPN_ERR_INVALID_ARG, "selectors: bad family, prefix or ports");
+        if (ivpn_selector_check(ctx, &p->selectors[i], "esp.selectors") != IPSECVPN_OK)
+            return IPSECVPN_ERR_INVALID_ARG; /* the check logged which field */
     if (!p->encr_key && p->encr_key_len)
         return fail(ctx, IPSECVPN_ERR_INVALID_ARG, "encr_key: NULL");
     if (!p->integ_key && p->integ_key_len)
@@ -132,7 +114,7 @@ IPSECVPN_EXPORT int ipsecvpn_esp_sa_new(ipsecvpn_ctx *ctx, const ipsecvpn_esp_sa
 
     words = params->direction == IPSECVPN_ESP_DIR_IN ? ivpn_replay_words(params->replay_window) : 0;
     size = sizeof(*sa) + (size_t)words * sizeof(uint64_t) +
-           params->selector_count * sizeof(ipsecvpn_esp_selector);
+           params->selector_count * sizeof(ipsecvpn_selector);
     sa = ivpn_zalloc(ctx, size);
     if (!sa)
         return IPSECVPN_ERR_NOMEM;
@@ -161,7 +143,7 @@ IPSECVPN_EXPORT int ipsecvpn_esp_sa_new(ipsecvpn_ctx *ctx, const ipsecvpn_esp_sa
     sa->stats.created_ms = now;
     sa->selector_count = params->selector_count;
     if (params->selector_count) {
-        sa->selectors = (ipsecvpn_esp_selector *)((uint64_t *)(sa + 1) + words);
+        sa->selectors = (ipsecvpn_selector *)((uint64_t *)(sa + 1) + words);
         memcpy(sa->selectors, params->selectors, params->selector_count * sizeof(*params->selectors));
     }
 

@@ -8,38 +8,113 @@
 
 #include "esp/esp_internal.h"
 #include "esp/ip_parse.h"
+#include "esp/selector.h"
 
-static bool prefix_match(const uint8_t *addr, const uint8_t *net, unsigned prefix)
+/* Protocols whose selectors carry ports (RFC 4301 §4.4.1.1 and the kernel's XFRM:
+ * TCP, UDP, DCCP, SCTP, UDP-Lite ports; ICMP, ICMPv6 type/code; MH type). */
+static bool proto_has_ports(uint8_t proto)
 {
-    unsigned full = prefix / 8, rest = prefix % 8;
-
-    if (memcmp(addr, net, full) != 0)
-        return false;
-    if (rest == 0)
-        return true;
-    return ((addr[full] ^ net[full]) & (uint8_t)(0xFF << (8 - rest))) == 0;
+    static const uint8_t with_ports[] = {6, 17, 33, 132, 136, 1, 58, 135};
+    for (size_t i = 0; i < sizeof(with_ports); i++)
+        if (with_ports[i] == proto)
+            return true;
+    return false;
 }
 
 static bool any_port(uint16_t lo, uint16_t hi)
 {
-    return lo == 0 && (hi == 0 || hi == 0xFFFF);
+    return lo == 0 && hi == 0xFFFF;
+}
+
+int ivpn_prefix_check(const ipsecvpn_ctx *ctx, const ipsecvpn_ip_prefix *p, const char *where,
+                      const char *side)
+{
+    unsigned max_len;
+    if (p->family == IPSECVPN_IPV4) {
+        max_len = 32;
+    } else if (p->family == IPSECVPN_IPV6) {
+        max_len = 128;
+    } else {
+        IVPN_LOG_WARN(ctx, "%s.%s.family: must be 4 or 6, got %u", where, side, p->family);
+        return IPSECVPN_ERR_CONFIG_SYNTAX;
+    }
+    if (p->prefix_len > max_len) {
+        IVPN_LOG_WARN(ctx, "%s.%s.prefix_len: must be 0..%u, got %u", where, side, max_len,
+                      p->prefix_len);
+        return IPSECVPN_ERR_CONFIG_RANGE;
+    }
+    return IPSECVPN_OK;
+}
+
+int ivpn_selector_check(const ipsecvpn_ctx *ctx, const ipsecvpn_selector *s, const char *where)
+{
+    int rc = ivpn_prefix_check(ctx, &s->local, where, "local");
+    if (rc == IPSECVPN_OK)
+        rc = ivpn_prefix_check(ctx, &s->remote, where, "remote");
+    if (rc != IPSECVPN_OK)
+        return rc;
+    if (s->local.family != s->remote.family) {
+        IVPN_LOG_WARN(ctx, "%s.remote.family: must equal local's (%u), got %u", where,
+                      s->local.family, s->remote.family);
+        return IPSECVPN_ERR_CONFIG_FAMILY;
+    }
+    bool local_bad = s->local_port_min > s->local_port_max;
+    if (local_bad || s->remote_port_min > s->remote_port_max) {
+        IVPN_LOG_WARN(ctx, "%s.%s_port: min must not exceed max, got %u..%u", where,
+                      local_bad ? "local" : "remote",
+                      local_bad ? s->local_port_min : s->remote_port_min,
+                      local_bad ? s->local_port_max : s->remote_port_max);
+        return IPSECVPN_ERR_CONFIG_RANGE;
+    }
+    if (!proto_has_ports(s->proto) && (!any_port(s->local_port_min, s->local_port_max) ||
+                                       !any_port(s->remote_port_min, s->remote_port_max))) {
+        IVPN_LOG_WARN(ctx, "%s.proto: port ranges need a protocol with ports, got %u", where,
+                      s->proto);
+        return IPSECVPN_ERR_CONFIG_CONFLICT;
+    }
+    return IPSECVPN_OK;
+}
+
+void ivpn_prefix_normalise(ipsecvpn_ip_prefix *p)
+{
+    unsigned bits = p->prefix_len;
+    for (size_t i = 0; i < 16; i++) {
+        unsigned b = bits >= 8 ? 8 : bits;
+        p->addr[i] &= (uint8_t)(0xff00u >> b);
+        bits -= b;
+    }
+}
+
+static bool prefix_match(const uint8_t *addr, const ipsecvpn_ip_prefix *p)
+{
+    unsigned full = p->prefix_len / 8, rest = p->prefix_len % 8;
+
+    if (memcmp(addr, p->addr, full) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    return ((addr[full] ^ p->addr[full]) & (uint8_t)(0xFF << (8 - rest))) == 0;
 }
 
 static bool port_match(uint16_t port, bool opaque, uint16_t lo, uint16_t hi)
 {
     if (any_port(lo, hi))
         return true;
-    return !opaque && port >= lo && port <= hi; /* OPAQUE ports match only "any" */
+    return !opaque && port >= lo && port <= hi;
 }
 
-static bool selector_match(const ipsecvpn_esp_selector *s, const ivpn_flow *f)
+bool ivpn_selector_match(const ipsecvpn_selector *s, const ivpn_flow *f, bool outbound)
 {
-    return s->remote.family == f->family &&
-           prefix_match(f->src, s->remote.bytes, s->remote_prefix) &&
-           prefix_match(f->dst, s->local.bytes, s->local_prefix) &&
-           (s->proto == 0 || s->proto == f->proto) &&
-           port_match(f->sport, f->ports_opaque, s->remote_port_min, s->remote_port_max) &&
-           port_match(f->dport, f->ports_opaque, s->local_port_min, s->local_port_max);
+    const uint8_t *local_addr = outbound ? f->src : f->dst;
+    const uint8_t *remote_addr = outbound ? f->dst : f->src;
+    uint16_t local_port = outbound ? f->sport : f->dport;
+    uint16_t remote_port = outbound ? f->dport : f->sport;
+
+    return s->local.family == f->family &&
+           (s->proto == IPSECVPN_PROTO_ANY || s->proto == f->proto) &&
+           prefix_match(local_addr, &s->local) && prefix_match(remote_addr, &s->remote) &&
+           port_match(local_port, f->ports_opaque, s->local_port_min, s->local_port_max) &&
+           port_match(remote_port, f->ports_opaque, s->remote_port_min, s->remote_port_max);
 }
 
 /* Transport mode: the flow from the SA's addresses and the payload's first bytes. A payload
@@ -91,7 +166,7 @@ int ivpn_esp_check_inner(const ipsecvpn_esp_sa *sa, const uint8_t *inner, size_t
     if (sa->selector_count == 0)
         return IPSECVPN_OK;
     for (size_t i = 0; i < sa->selector_count; i++)
-        if (selector_match(&sa->selectors[i], &flow))
+        if (ivpn_selector_match(&sa->selectors[i], &flow, false))
             return IPSECVPN_OK;
     return IPSECVPN_ERR_ESP_SELECTOR;
 }

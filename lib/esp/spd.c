@@ -12,14 +12,12 @@
 
 #include "core/ctx.h"
 #include "esp/ip_parse.h"
+#include "esp/selector.h"
 
 typedef struct spd_entry {
     ipsecvpn_spd_policy pol; /* normalised copy: host bits of the prefixes cleared */
     uint32_t id;
     uint64_t seq;            /* insertion order, breaks priority ties */
-    uint8_t lmask[16];       /* local prefix as a byte mask */
-    uint8_t rmask[16];       /* remote prefix as a byte mask */
-    uint8_t addr_len;        /* 4 or 16 */
 } spd_entry;
 
 typedef struct spd_list {
@@ -35,41 +33,6 @@ struct ipsecvpn_spd {
 };
 
 /* ---- selector validation ----------------------------------------------------------------- */
-
-/* Does this protocol carry something the selector's port ranges can match? (ip_parse.c's
- * table: TCP, UDP, DCCP, SCTP, UDP-Lite ports; ICMP, ICMPv6 type/code; MH type.) */
-static int proto_has_ports(uint8_t proto)
-{
-    static const uint8_t with_ports[] = {6, 17, 33, 132, 136, 1, 58, 135};
-    for (size_t i = 0; i < sizeof(with_ports); i++)
-        if (with_ports[i] == proto)
-            return 1;
-    return 0;
-}
-
-static int range_is_any(uint16_t lo, uint16_t hi)
-{
-    return lo == 0 && hi == 0xffff;
-}
-
-static int check_prefix(const ipsecvpn_ctx *ctx, const ipsecvpn_ip_prefix *p, const char *name)
-{
-    size_t max_len;
-    if (p->family == IPSECVPN_IPV4) {
-        max_len = 32;
-    } else if (p->family == IPSECVPN_IPV6) {
-        max_len = 128;
-    } else {
-        IVPN_LOG_WARN(ctx, "spd.sel.%s.family: must be 4 or 6, got %u", name, p->family);
-        return IPSECVPN_ERR_CONFIG_SYNTAX;
-    }
-    if (p->prefix_len > max_len) {
-        IVPN_LOG_WARN(ctx, "spd.sel.%s.prefix_len: must be 0..%zu, got %u", name, max_len,
-                      p->prefix_len);
-        return IPSECVPN_ERR_CONFIG_RANGE;
-    }
-    return IPSECVPN_OK;
-}
 
 static int check_policy(const ipsecvpn_ctx *ctx, const ipsecvpn_spd_policy *p)
 {
@@ -87,49 +50,14 @@ static int check_policy(const ipsecvpn_ctx *ctx, const ipsecvpn_spd_policy *p)
                       p->action);
         return IPSECVPN_ERR_CONFIG_SYNTAX;
     }
-    const ipsecvpn_spd_selector *s = &p->sel;
-    int rc = check_prefix(ctx, &s->local, "local");
-    if (rc == IPSECVPN_OK)
-        rc = check_prefix(ctx, &s->remote, "remote");
+    int rc = ivpn_selector_check(ctx, &p->sel, "spd.sel");
     if (rc != IPSECVPN_OK)
         return rc;
-    if (s->local_port_min > s->local_port_max || s->remote_port_min > s->remote_port_max) {
-        IVPN_LOG_WARN(ctx, "spd.sel.%s_port: min must not exceed max, got %u..%u",
-                      s->local_port_min > s->local_port_max ? "local" : "remote",
-                      s->local_port_min > s->local_port_max ? s->local_port_min
-                                                            : s->remote_port_min,
-                      s->local_port_min > s->local_port_max ? s->local_port_max
-                                                            : s->remote_port_max);
-        return IPSECVPN_ERR_CONFIG_RANGE;
-    }
-    if (s->local.family != s->remote.family) {
-        IVPN_LOG_WARN(ctx, "spd.sel.remote.family: must equal local's (%u), got %u",
-                      s->local.family, s->remote.family);
-        return IPSECVPN_ERR_CONFIG_FAMILY;
-    }
     if (p->action == IPSECVPN_SPD_PROTECT && p->reqid == 0) {
         IVPN_LOG_WARN(ctx, "spd.reqid: required (non-zero) for a protect policy");
         return IPSECVPN_ERR_CONFIG_REQUIRED;
     }
-    if (!proto_has_ports(s->proto) && (!range_is_any(s->local_port_min, s->local_port_max) ||
-                                       !range_is_any(s->remote_port_min, s->remote_port_max))) {
-        IVPN_LOG_WARN(ctx, "spd.sel.proto: port ranges need a protocol with ports, got %u",
-                      s->proto);
-        return IPSECVPN_ERR_CONFIG_CONFLICT;
-    }
     return IPSECVPN_OK;
-}
-
-/* Expand a prefix length into a byte mask and clear the address's host bits. */
-static void make_mask(ipsecvpn_ip_prefix *p, uint8_t mask[16])
-{
-    unsigned bits = p->prefix_len;
-    for (size_t i = 0; i < 16; i++) {
-        unsigned b = bits >= 8 ? 8 : bits;
-        mask[i] = (uint8_t)(0xff00u >> b);
-        bits -= b;
-        p->addr[i] &= mask[i];
-    }
 }
 
 /* ---- the database ------------------------------------------------------------------------ */
@@ -212,9 +140,8 @@ static uint32_t insert(ipsecvpn_spd *spd, const ipsecvpn_spd_policy *policy)
     spd_entry e;
     memset(&e, 0, sizeof(e));
     e.pol = *policy;
-    make_mask(&e.pol.sel.local, e.lmask);
-    make_mask(&e.pol.sel.remote, e.rmask);
-    e.addr_len = (uint8_t)ivpn_flow_addr_len(policy->sel.local.family);
+    ivpn_prefix_normalise(&e.pol.sel.local);
+    ivpn_prefix_normalise(&e.pol.sel.remote);
     e.id = take_id(spd);
     e.seq = spd->next_seq++;
 
@@ -310,47 +237,10 @@ IPSECVPN_EXPORT size_t ipsecvpn_spd_count(const ipsecvpn_spd *spd)
 
 /* ---- matching ---------------------------------------------------------------------------- */
 
-static int addr_match(const uint8_t *addr, const uint8_t *net, const uint8_t *mask, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((addr[i] & mask[i]) != net[i])
-            return 0;
-    return 1;
-}
-
-static int in_range(uint16_t v, uint16_t lo, uint16_t hi)
-{
-    return v >= lo && v <= hi;
-}
-
 /* Does entry e match the flow, seen from e's direction? */
 static int entry_match(const spd_entry *e, const ivpn_flow *f)
 {
-    const ipsecvpn_spd_selector *s = &e->pol.sel;
-    int out = e->pol.dir == IPSECVPN_SPD_OUT;
-
-    if (s->local.family != f->family)
-        return 0;
-    if (s->proto != IPSECVPN_SPD_PROTO_ANY && s->proto != f->proto)
-        return 0;
-    const uint8_t *local_addr = out ? f->src : f->dst;
-    const uint8_t *remote_addr = out ? f->dst : f->src;
-    if (!addr_match(local_addr, s->local.addr, e->lmask, e->addr_len) ||
-        !addr_match(remote_addr, s->remote.addr, e->rmask, e->addr_len))
-        return 0;
-
-    int local_any = range_is_any(s->local_port_min, s->local_port_max);
-    int remote_any = range_is_any(s->remote_port_min, s->remote_port_max);
-    if (local_any && remote_any)
-        return 1;
-    if (f->ports_opaque)
-        return 0; /* OPAQUE ports match only ANY (RFC 4301 §4.4.1.1) */
-    /* ICMP needs no case of its own: its type sits in the flow's sport, so it lands in the
-     * sender's port field, as in the kernel's XFRM selectors (see ipsecvpn/spd.h). */
-    uint16_t local_port = out ? f->sport : f->dport;
-    uint16_t remote_port = out ? f->dport : f->sport;
-    return in_range(local_port, s->local_port_min, s->local_port_max) &&
-           in_range(remote_port, s->remote_port_min, s->remote_port_max);
+    return ivpn_selector_match(&e->pol.sel, f, e->pol.dir == IPSECVPN_SPD_OUT);
 }
 
 static const spd_entry *first_match(const spd_list *l, const ivpn_flow *f)
@@ -441,7 +331,7 @@ static ipsecvpn_spd_policy protect_policy(uint8_t dir, uint32_t reqid, uint32_t 
     p.reqid = reqid;
     p.sel.local = *local;
     p.sel.remote = *remote;
-    p.sel.proto = IPSECVPN_SPD_PROTO_ANY;
+    p.sel.proto = IPSECVPN_PROTO_ANY;
     p.sel.local_port_max = 0xffff;
     p.sel.remote_port_max = 0xffff;
     return p;
@@ -515,12 +405,12 @@ IPSECVPN_EXPORT int ipsecvpn_spd_add_flows(ipsecvpn_spd *spd, uint32_t reqid,
     }
     /* Validate every prefix, also those of pairs that will be skipped. */
     for (size_t i = 0; i < n_local; i++) {
-        int rc = check_prefix(spd->ctx, &local[i], "local");
+        int rc = ivpn_prefix_check(spd->ctx, &local[i], "spd.flows", "local");
         if (rc != IPSECVPN_OK)
             return rc;
     }
     for (size_t j = 0; j < n_remote; j++) {
-        int rc = check_prefix(spd->ctx, &remote[j], "remote");
+        int rc = ivpn_prefix_check(spd->ctx, &remote[j], "spd.flows", "remote");
         if (rc != IPSECVPN_OK)
             return rc;
     }

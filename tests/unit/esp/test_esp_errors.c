@@ -34,7 +34,7 @@ static void teardown(fixture *f)
 /* One tunnel packet from 10.0.0.src to 10.0.0.20 through f->out into buf; returns its length. */
 static size_t make_packet(fixture *f, uint8_t *buf, size_t size, uint8_t src, size_t *off)
 {
-    ipsecvpn_esp_addr a, b;
+    ipsecvpn_ip_addr a, b;
     size_t n;
 
     esp_test_addr(&a, 4, src);
@@ -166,7 +166,7 @@ Test(esp_errors, bad_padding_after_valid_icv)
 {
     fixture f;
     uint8_t inner[64], pkt[256];
-    ipsecvpn_esp_addr a, b;
+    ipsecvpn_ip_addr a, b;
     size_t n;
 
     setup(&f, 2 /* aes128-sha256 */, 64, 0);
@@ -205,17 +205,16 @@ Test(esp_errors, selector_mismatch)
     fixture f;
     uint8_t buf[2048];
     size_t off, n;
-    ipsecvpn_esp_selector sel = {0};
+    ipsecvpn_selector sel = {0};
 
     f.ctx = esp_test_ctx();
     esp_test_params(&f.p, &esp_suites[25], IPSECVPN_ESP_MODE_TUNNEL, 4, 0, 0);
     /* Inbound: remote 192.0.2.8/29 (covers .10), local 192.0.2.20/32, UDP to port 53 only. */
-    esp_test_addr(&sel.remote, 4, 8);
-    sel.remote_prefix = 29;
-    esp_test_addr(&sel.local, 4, 20);
-    sel.local_prefix = 32;
+    esp_test_prefix(&sel.remote, 4, 8, 29);
+    esp_test_prefix(&sel.local, 4, 20, 32);
     sel.proto = 17;
     sel.local_port_min = sel.local_port_max = 53;
+    sel.remote_port_max = 0xFFFF; /* any remote port */
     cr_assert_eq(ipsecvpn_esp_sa_new(f.ctx, &f.p, 0, &f.out), 0);
     ipsecvpn_esp_sa_params q = f.p;
     q.direction = IPSECVPN_ESP_DIR_IN;
@@ -325,8 +324,8 @@ Test(esp_errors, refused_parameters)
     REFUSE((q.mode = IPSECVPN_ESP_MODE_TRANSPORT, q.tfc_pad = 100), IPSECVPN_ERR_INVALID_ARG);
     REFUSE((q.soft.packets = 10, q.hard.packets = 5), IPSECVPN_ERR_INVALID_ARG);
     REFUSE(q.selector_count = 1, IPSECVPN_ERR_INVALID_ARG);
-    ipsecvpn_esp_selector bad = {0};
-    bad.local.family = 4; bad.remote.family = 4; bad.local_prefix = 33;
+    ipsecvpn_selector bad = {0};
+    bad.local.family = 4; bad.remote.family = 4; bad.local.prefix_len = 33;
     REFUSE((q.selectors = &bad, q.selector_count = 1), IPSECVPN_ERR_INVALID_ARG);
     REFUSE(q.selector_count = IPSECVPN_ESP_MAX_SELECTORS + 1, IPSECVPN_ERR_INVALID_ARG);
     /* AEAD with an integrity algorithm. */
@@ -345,7 +344,7 @@ Test(esp_errors, room_direction_and_arguments)
     fixture f;
     uint8_t buf[512];
     size_t off, n, head, tail;
-    ipsecvpn_esp_addr a, b;
+    ipsecvpn_ip_addr a, b;
 
     setup(&f, 4 /* aes128-sha512: largest ICV */, 64, 0);
     esp_test_addr(&a, 4, 10);
@@ -379,7 +378,7 @@ Test(esp_errors, full_form_outer_header_checks)
     fixture f;
     uint8_t buf[2048];
     size_t off, n, io, il;
-    ipsecvpn_esp_addr a, b;
+    ipsecvpn_ip_addr a, b;
 
     setup(&f, 26, 64, 0);
     esp_test_addr(&a, 4, 10);

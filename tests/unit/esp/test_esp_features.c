@@ -33,7 +33,7 @@ static void close_pair(pair *f)
 /* Encrypts one 100-byte packet at time now; returns the encrypt result. */
 static int send_one(pair *f, uint8_t *buf, size_t *off, size_t *n, uint64_t now, size_t len)
 {
-    ipsecvpn_esp_addr a, b;
+    ipsecvpn_ip_addr a, b;
     esp_test_addr(&a, 4, 10);
     esp_test_addr(&b, 4, 20);
     esp_test_udp_packet(buf + OFF, len, &a, &b, 7, 9);

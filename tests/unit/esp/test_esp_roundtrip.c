@@ -69,7 +69,7 @@ static void roundtrip(ipsecvpn_ctx *ctx, const combo *c)
     char what[160];
     ipsecvpn_esp_sa_params p;
     ipsecvpn_esp_sa *out, *in;
-    ipsecvpn_esp_addr isrc, idst;
+    ipsecvpn_ip_addr isrc, idst;
     uint8_t buf[BUF], orig[BUF];
     size_t o_off, o_len, i_off, i_len, head, tail;
     uint8_t nh = 0;
@@ -172,7 +172,7 @@ Test(esp_roundtrip, every_length_and_sequence)
         for (size_t len = 40; len <= 300; len++) {
             uint8_t buf[BUF], orig[BUF];
             size_t o, n, io, il;
-            ipsecvpn_esp_addr a, b;
+            ipsecvpn_ip_addr a, b;
             esp_test_addr(&a, 4, 10);
             esp_test_addr(&b, 4, 20);
             esp_test_udp_packet(buf + OFF, len, &a, &b, 1, 2);

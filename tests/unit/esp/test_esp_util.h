@@ -71,7 +71,7 @@ static inline ipsecvpn_ctx *esp_test_ctx(void)
 static uint8_t esp_test_ekey[36];
 static uint8_t esp_test_ikey[64];
 
-static inline void esp_test_addr(ipsecvpn_esp_addr *a, int family, uint8_t last)
+static inline void esp_test_addr(ipsecvpn_ip_addr *a, int family, uint8_t last)
 {
     memset(a, 0, sizeof(*a));
     a->family = (uint8_t)family;
@@ -81,6 +81,17 @@ static inline void esp_test_addr(ipsecvpn_esp_addr *a, int family, uint8_t last)
         a->bytes[0] = 0x20; a->bytes[1] = 0x01; a->bytes[2] = 0x0d; a->bytes[3] = 0xb8;
         a->bytes[15] = last;
     }
+}
+
+/* A prefix whose address is esp_test_addr(family, last). */
+static inline void esp_test_prefix(ipsecvpn_ip_prefix *p, int family, uint8_t last, uint8_t len)
+{
+    ipsecvpn_ip_addr a;
+    esp_test_addr(&a, family, last);
+    memset(p, 0, sizeof(*p));
+    p->family = a.family;
+    p->prefix_len = len;
+    memcpy(p->addr, a.bytes, sizeof(p->addr));
 }
 
 /* Outbound parameters for a suite; the inbound twin swaps addresses and ports. */
@@ -149,8 +160,8 @@ static inline uint16_t esp_test_csum(const uint8_t *p, size_t len)
 }
 
 /* An IPv4 or IPv6 UDP packet of total length len (>= 28 / 48) from src to dst at p. */
-static inline void esp_test_udp_packet(uint8_t *p, size_t len, const ipsecvpn_esp_addr *src,
-                                       const ipsecvpn_esp_addr *dst, uint16_t sport,
+static inline void esp_test_udp_packet(uint8_t *p, size_t len, const ipsecvpn_ip_addr *src,
+                                       const ipsecvpn_ip_addr *dst, uint16_t sport,
                                        uint16_t dport)
 {
     size_t hl = src->family == 4 ? 20 : 40;
