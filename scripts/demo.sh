@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install what is missing (Debian 12), build, and run the main demo: examples/config_demo,
+# which builds a cloud VPN connection through the public API, shows validation rejecting bad
+# edits without changing anything, and prints the peer's configuration in three formats.
+# Idempotent: run it as often as you like.   Usage: sudo bash scripts/demo.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/common.sh
+. scripts/common.sh
+
+say "checking build dependencies"
+ensure_packages "${PKGS_BUILD[@]}"
+
+say "configuring build/"
+setup_builddir build
+
+say "building the demo"
+ninja -C build examples/config_demo
+
+say "running build/examples/config_demo"
+exec build/examples/config_demo
