@@ -29,8 +29,11 @@
  * A packet that is rejected (short, unknown SPI, replayed, bad ICV, bad padding, selector
  * mismatch, malformed inner packet) returns its own negative code and leaves the SA's state
  * (sequence numbers, replay window, lifetime usage, accepted-packet counters) exactly as it
- * was; only the drop counter for that reason is incremented. The buffer's content is not
- * preserved on error (it may hold partially decrypted data).
+ * was; only the drop counter for that reason is incremented. Decryption writes nothing to
+ * the buffer until the ICV has verified: a packet refused as short, for its SPI, lifetime,
+ * replay or ICV is left exactly as received (a wrong AEAD tag restores the ciphertext). A
+ * packet refused after that (padding, selector, malformed inner packet) leaves its decrypted
+ * plaintext in the buffer.
  *
  * Thread-safety: an SA may be used by one thread at a time; it does not touch its context
  * except for logging, so an SA may be handed to a worker thread.

@@ -161,7 +161,9 @@ IPSECVPN_EXPORT int ipsecvpn_esp_decrypt(ipsecvpn_esp_sa *sa, uint8_t *buf, size
         if (rc != IPSECVPN_OK)
             return drop(sa, rc);
     }
-    min_len = IVPN_ESP_HDR_LEN + sa->iv_len + IVPN_ESP_TRAILER_LEN + sa->icv_len;
+    /* The smallest ciphertext is the trailer (AEAD) or one whole block holding it (CBC). */
+    min_len = IVPN_ESP_HDR_LEN + sa->iv_len + sa->icv_len +
+              (sa->aead ? IVPN_ESP_TRAILER_LEN : sa->block);
     if (l.esp_len < min_len)
         return drop(sa, IPSECVPN_ERR_ESP_SHORT);
     ct_len = l.esp_len - IVPN_ESP_HDR_LEN - sa->iv_len - sa->icv_len;

@@ -99,6 +99,9 @@ static int plan(const ipsecvpn_esp_sa *sa, size_t buf_size, size_t off, size_t l
 
     l->payload = off + l->ip_hdr_len;
     l->payload_len = len - l->ip_hdr_len;
+    if (l->payload_len > 65535)
+        return IPSECVPN_ERR_INVALID_ARG; /* no IP datagram is larger; keeps the sums below from
+                                            wrapping whatever buf_size the caller claims */
     l->padded = l->payload_len + l->tfc + IVPN_ESP_TRAILER_LEN;
     l->pad = (sa->block - l->padded % sa->block) % sa->block;
     l->padded += l->pad;

@@ -188,6 +188,7 @@ IPSECVPN_EXPORT int ipsecvpn_esp_sa_get_stats(const ipsecvpn_esp_sa *sa, ipsecvp
     if (stats->version != IPSECVPN_ESP_STATS_VERSION)
         return IPSECVPN_ERR_VERSION;
     *stats = sa->stats;
+    stats->version = IPSECVPN_ESP_STATS_VERSION; /* the SA's copy never carries one */
     stats->state = (uint32_t)sa->state;
     stats->seq = sa->dir == IPSECVPN_ESP_DIR_OUT ? sa->seq : sa->replay.top;
     return IPSECVPN_OK;

@@ -143,6 +143,11 @@ static void transport_flow(const ipsecvpn_esp_sa *sa, const uint8_t *payload, si
             f->dport = payload[1];
         }
         break;
+    case 135: /* IPv6 Mobility Header: MH type, as ip_parse.c reads it in tunnel mode */
+        f->ports_opaque = len < 3;
+        if (len >= 3)
+            f->sport = payload[2];
+        break;
     default:
         break;
     }
