@@ -33,17 +33,25 @@
  *
  * IKE policy: `name`, `description`, `version` (ikev1|ikev2), `mode` (main|aggressive),
  * `encryption` (aes|aes192|aes256|des|3des), `integrity` (alias `authentication`:
- * md5|sha1|sha256|sha384|sha512), `dh_group` (group1|group2|group5|group14), `lifetime`
+ * md5|sha1|sha256|sha384|sha512), `dh_group` (alias `pfs`, as the OpenStack IKE policy
+ * calls it: group1|group2|group5|group14), `lifetime`
  * (seconds), `local_id`, `remote_id` (IPv4, IPv6, FQDN, user\@fqdn or key id; empty = the
  * gateway's address).
  *
  * IPsec policy: `name`, `description`, `protocol` (esp), `mode` (tunnel|transport),
  * `encryption`, `integrity` (alias `authentication`), `pfs` (disabled|group1|group2|group5|
- * group14), `lifetime` (seconds).
+ * group14), `lifetime` (seconds), `initiator` (bi-directional|response-only). A connection
+ * has one initiator: its `ipsec.initiator` is its `initiator`, and adopting an IPsec policy
+ * sets it to the policy's.
+ *
+ * Values in seconds may carry their unit, as the OpenStack API states lifetimes: `3600`,
+ * `3600 seconds`, `3600s`; kilobyte lifetimes are refused (::IPSECVPN_ERR_CONFIG_SYNTAX).
  *
  * ### Ranges beyond the products' documents
  * Where the products name no range, the library applies these: DPD interval 1..3600 s,
- * timeout 2..86400 s and greater than the interval; health-check interval 1..60 s, retry
+ * timeout 2..86400 s and greater than the interval (cloud profile: while DPD is on with an
+ * action other than `disabled`; OpenStack and strict: always, as OpenStack has no DPD
+ * switch); health-check interval 1..60 s, retry
  * 1..10; MTU 68..65535 (1280..65535 for IPv6); at most 32 CIDRs per side, no duplicates.
  * Until `dpd.timeout` is set explicitly it follows the IKE version (cloud and strict
  * profiles: 30 s with IKEv1, 130 s with IKEv2; OpenStack: 120 s). Names and descriptions
@@ -132,7 +140,9 @@ typedef enum ipsecvpn_profile {
  * drop-down lists. Kinds: "encryption", "integrity", "dh_group", "pfs", "ike_version",
  * "ike_mode", "initiator", "dpd_action", "routing_mode", "admin_state", "gateway_type",
  * "association_type", "route_policy", "ipsec_mode", "protocol", "switch" (on/off, yes/no,
- * true/false, enable/disable), "status".
+ * true/false, enable/disable), "status", and the cloud API's status names of a tunnel,
+ * "tunnel_status" (ike_sa_not_established, ike_sa_established, ipsec_sa_not_established,
+ * ipsec_sa_established), and of its health check, "health_check_status" (success, failed).
  * @{
  */
 /**
@@ -278,7 +288,11 @@ typedef enum ipsecvpn_export_format {
 
 /**
  * @brief Write the configuration the peer device needs (local and remote mirrored, same
- *        proposals and PSK) into @p buf, NUL-terminated.
+ *        proposals and PSK) into @p buf, NUL-terminated. With BGP or the health check on,
+ *        the text formats add comment lines for the peer's routing daemon (tunnel /30, its
+ *        own address in it, our address and ASN) and for the health check (route the source
+ *        IP into the tunnel, let the destination answer ICMP); the JSON adds `BgpConfig`
+ *        and `HealthCheckConfig` objects.
  * @param[out] needed receives the length needed without the NUL (may be NULL).
  * @return ::IPSECVPN_OK, ::IPSECVPN_ERR_BUFFER_TOO_SMALL (call again with *needed + 1),
  *         the connection's first validation error, ::IPSECVPN_ERR_UNSUPPORTED (JSON without

@@ -46,6 +46,7 @@ void ivpn_connection_defaults(ivpn_connection_values *v, ipsecvpn_profile profil
 
 void ivpn_connection_derive(ivpn_connection_values *v, ipsecvpn_profile profile)
 {
+    v->ipsec.initiator = v->initiator; /* the connection's field is the one that counts */
     if (!v->dpd.timeout_set)
         v->dpd.timeout = ivpn_dpd_default_timeout(profile, v->ike.version);
 }
@@ -127,6 +128,8 @@ static int adopt_policy(ipsecvpn_connection *c, const void *policy_values, size_
         return IPSECVPN_ERR_NOMEM;
     *staged = c->v;
     memcpy((uint8_t *)staged + offset, policy_values, size);
+    if (offset == offsetof(ivpn_connection_values, ipsec))
+        staged->initiator = staged->ipsec.initiator; /* the policy's initiator applies */
     ivpn_connection_derive(staged, c->profile);
     ivpn_findings f;
     ivpn_findings_init(&f, rep);

@@ -178,6 +178,7 @@ static const struct policy_rule {
     {IPSECVPN_OBJECT_IPSEC_POLICY, "integrity", YES},
     {IPSECVPN_OBJECT_IPSEC_POLICY, "pfs", YES},
     {IPSECVPN_OBJECT_IPSEC_POLICY, "lifetime", YES},
+    {IPSECVPN_OBJECT_IPSEC_POLICY, "initiator", YES},
 };
 
 static const struct connection_rule {
@@ -236,24 +237,31 @@ static const struct connection_rule {
     {"ipsec.integrity",               YES, YES, YES},
     {"ipsec.pfs",                     YES, YES, YES},
     {"ipsec.lifetime",                YES, YES, YES},
+    {"ipsec.initiator",               YES, YES, YES},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Field-name aliases accepted by the field parser; the table uses the canonical name. */
+/* Field-name aliases accepted by the field parser; the table uses the canonical name.
+ * "pfs" is an alias on IKE policies only: on IPsec policies it is the field itself. */
+#define ANY_KIND (-1)
 static const struct {
+    int kind;
     const char *alias;
     const char *canonical;
 } aliases[] = {
-    {"authentication", "integrity"},
-    {"ike.authentication", "ike.integrity"},
-    {"ipsec.authentication", "ipsec.integrity"},
+    {ANY_KIND, "authentication", "integrity"},
+    {ANY_KIND, "ike.authentication", "ike.integrity"},
+    {ANY_KIND, "ipsec.authentication", "ipsec.integrity"},
+    {IPSECVPN_OBJECT_IKE_POLICY, "pfs", "dh_group"},
+    {IPSECVPN_OBJECT_CONNECTION, "ike.pfs", "ike.dh_group"},
 };
 
-static const char *resolve_alias(const char *field)
+static const char *resolve_alias(ipsecvpn_object_kind kind, const char *field)
 {
     for (size_t i = 0; i < COUNT(aliases); i++) {
-        if (strcmp(field, aliases[i].alias) == 0)
+        if ((aliases[i].kind == ANY_KIND || aliases[i].kind == (int)kind) &&
+            strcmp(field, aliases[i].alias) == 0)
             return aliases[i].canonical;
     }
     return field;
@@ -274,7 +282,7 @@ int ivpn_edit_rule_check(ipsecvpn_object_kind kind, const char *field, ivpn_asso
 {
     if (field == NULL)
         return IPSECVPN_ERR_INVALID_ARG;
-    field = resolve_alias(field);
+    field = resolve_alias(kind, field);
     if (kind == IPSECVPN_OBJECT_CONNECTION) {
         for (size_t i = 0; i < COUNT(connection_rules); i++) {
             const struct connection_rule *r = &connection_rules[i];

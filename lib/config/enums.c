@@ -93,6 +93,19 @@ static const ivpn_enum_entry on_off[] = {
     {"on", 1, 0, {"yes", "true", "enable", "enabled", "1", NULL}},
 };
 
+/* The cloud API's status of the tunnel itself and of its health check (SPEC 1.3a), in the
+ * order negotiation reaches them; the engine reports them, a console shows these names. */
+static const ivpn_enum_entry tunnel_status[] = {
+    {"ike_sa_not_established", 0, 0, {NULL}},
+    {"ike_sa_established", 1, 0, {NULL}},
+    {"ipsec_sa_not_established", 2, 0, {NULL}},
+    {"ipsec_sa_established", 3, 0, {NULL}},
+};
+static const ivpn_enum_entry health_check_status[] = {
+    {"success", 0, 0, {NULL}},
+    {"failed", 1, 0, {NULL}},
+};
+
 #define KIND(name, table) {name, table, sizeof(table) / sizeof(table[0])}
 static const ivpn_enum_kind kinds[] = {
     KIND("encryption", encryption),
@@ -111,6 +124,8 @@ static const ivpn_enum_kind kinds[] = {
     KIND("ipsec_mode", ipsec_mode),
     KIND("protocol", protocol),
     KIND("switch", on_off),
+    KIND("tunnel_status", tunnel_status),
+    KIND("health_check_status", health_check_status),
     {"status", NULL, IPSECVPN_STATUS_DELETING + 1},
 };
 

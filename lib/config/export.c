@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/addr.h"
 #include "config/export_internal.h"
 #include "crypto/crypto.h"
 
@@ -174,6 +175,80 @@ static void any_selector(const char *addr, char *out, size_t len)
     snprintf(out, len, "%s", strchr(addr, ':') ? "::/0" : "0.0.0.0/0");
 }
 
+/* The /30's usable host that is not ours: the peer's end of the BGP tunnel. */
+static int other_tunnel_host(const char *cidr_text, const char *ours_text, char *out, size_t len)
+{
+    ivpn_cidr net;
+    ivpn_ip ours, host;
+    if (ivpn_cidr_parse(cidr_text, &net) != IPSECVPN_OK ||
+        ivpn_ip_parse(ours_text, &ours) != IPSECVPN_OK || net.ip.family != 4)
+        return IPSECVPN_ERR_INTERNAL;
+    ivpn_cidr_first(&net, &host);
+    host.addr[3] = (uint8_t)(host.addr[3] + 1);
+    if (ivpn_ip_equal(&host, &ours))
+        host.addr[3] = (uint8_t)(host.addr[3] + 1);
+    ivpn_ip_format(&host, out, len);
+    return IPSECVPN_OK;
+}
+
+/* BGP and health check, only when switched on (validation guarantees their addresses). */
+static int load_bgp_and_health_check(const ipsecvpn_connection *c, ivpn_export_view *v)
+{
+    int rc;
+    if ((rc = get_switch(c, "bgp.enabled", &v->bgp)) != IPSECVPN_OK ||
+        (rc = get_switch(c, "health_check.enabled", &v->health_check)) != IPSECVPN_OK)
+        return rc;
+    if (v->bgp &&
+        ((rc = get_text(c, "bgp.tunnel_cidr", v->bgp_tunnel_cidr, sizeof(v->bgp_tunnel_cidr))) !=
+             IPSECVPN_OK ||
+         (rc = get_text(c, "bgp.local_ip", v->bgp_remote_ip, sizeof(v->bgp_remote_ip))) !=
+             IPSECVPN_OK ||
+         (rc = get_text(c, "bgp.local_asn", v->bgp_remote_asn, sizeof(v->bgp_remote_asn))) !=
+             IPSECVPN_OK ||
+         (rc = other_tunnel_host(v->bgp_tunnel_cidr, v->bgp_remote_ip, v->bgp_local_ip,
+                                 sizeof(v->bgp_local_ip))) != IPSECVPN_OK))
+        return rc;
+    if (v->health_check &&
+        ((rc = get_text(c, "health_check.source_ip", v->hc_source, sizeof(v->hc_source))) !=
+             IPSECVPN_OK ||
+         (rc = get_text(c, "health_check.destination_ip", v->hc_destination,
+                        sizeof(v->hc_destination))) != IPSECVPN_OK ||
+         (rc = get_uint(c, "health_check.interval", &v->hc_interval)) != IPSECVPN_OK ||
+         (rc = get_uint(c, "health_check.retry", &v->hc_retry)) != IPSECVPN_OK))
+        return rc;
+    return IPSECVPN_OK;
+}
+
+/* The notes a text format writes as comments for what its file cannot say: the BGP session
+ * and the health check's route, as "# " lines. */
+void ivpn_export_notes(const ivpn_export_view *v, ivpn_writer *w)
+{
+    if (v->bgp) {
+        ivpn_w_str(w, "# BGP over this tunnel (configure it in the routing daemon): tunnel ");
+        ivpn_w_str(w, v->bgp_tunnel_cidr);
+        ivpn_w_str(w, ", this device ");
+        ivpn_w_str(w, v->bgp_local_ip);
+        ivpn_w_str(w, ", neighbor ");
+        ivpn_w_str(w, v->bgp_remote_ip);
+        ivpn_w_str(w, " remote-as ");
+        ivpn_w_str(w, v->bgp_remote_asn);
+        ivpn_w_char(w, '\n');
+    }
+    if (v->health_check) {
+        ivpn_w_str(w, "# Health check: the gateway sends ICMP echo from ");
+        ivpn_w_str(w, v->hc_source);
+        ivpn_w_str(w, " to ");
+        ivpn_w_str(w, v->hc_destination);
+        ivpn_w_fmt(w, " every %lus (%lu retries): route ", (unsigned long)v->hc_interval,
+                   (unsigned long)v->hc_retry);
+        ivpn_w_str(w, v->hc_source);
+        ivpn_w_str(w, strchr(v->hc_source, ':') ? "/128" : "/32");
+        ivpn_w_str(w, " into this tunnel and let ");
+        ivpn_w_str(w, v->hc_destination);
+        ivpn_w_str(w, " answer ICMP echo\n");
+    }
+}
+
 int ivpn_export_view_load(const ipsecvpn_connection *c, ivpn_export_view *v)
 {
     memset(v, 0, sizeof(*v));
@@ -224,6 +299,9 @@ int ivpn_export_view_load(const ipsecvpn_connection *c, ivpn_export_view *v)
     if ((rc = get_text(c, "admin_state", word, sizeof(word))) != IPSECVPN_OK)
         goto fail;
     v->we_admin_down = strcmp(word, "down") == 0;
+    if ((rc = get_text(c, "ipsec.mode", word, sizeof(word))) != IPSECVPN_OK)
+        goto fail;
+    v->transport = strcmp(word, "transport") == 0;
 
     if ((rc = get_uint(c, "ike.lifetime", &v->ike_lifetime)) != IPSECVPN_OK ||
         (rc = get_uint(c, "ipsec.lifetime", &v->esp_lifetime)) != IPSECVPN_OK ||
@@ -233,6 +311,13 @@ int ivpn_export_view_load(const ipsecvpn_connection *c, ivpn_export_view *v)
         (rc = get_switch(c, "nat_traversal", &v->nat_traversal)) != IPSECVPN_OK ||
         (rc = get_switch(c, "effective_immediately", &v->we_start_immediately)) != IPSECVPN_OK)
         goto fail;
+
+    if ((rc = load_bgp_and_health_check(c, v)) != IPSECVPN_OK)
+        goto fail;
+    /* DPD switched on with the OpenStack action "disabled" is DPD off: the peer probes us
+     * only when we probe it */
+    if (strcmp(v->dpd_action, "disabled") == 0)
+        v->dpd = false;
 
     /* An empty identity means the gateway's address (config.h). */
     v->local_id_explicit = v->local_id[0] != '\0';

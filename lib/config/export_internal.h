@@ -41,7 +41,8 @@ void ivpn_w_indent(ivpn_writer *w, unsigned n);
 
 /* Everything a format needs, already mirrored: "local" is the peer device. */
 typedef struct ivpn_export_view {
-    char name[IVPN_NAME_MAX + 1];            /* our connection's name ("" if unset) */
+    char name[IVPN_NAME_BUF];                /* our connection's name ("" if unset); up to
+                                                IVPN_NAME_MAX UTF-8 characters */
     int ike_version;                         /* 1 or 2 */
     bool aggressive;                         /* IKEv1 aggressive mode */
     char ike_encryption[IVPN_EXPORT_WORD_MAX]; /* canonical: aes, aes192, ... */
@@ -52,6 +53,7 @@ typedef struct ivpn_export_view {
     char esp_integrity[IVPN_EXPORT_WORD_MAX];
     char pfs[IVPN_EXPORT_WORD_MAX];          /* "disabled" or a group */
     uint32_t esp_lifetime;
+    bool transport;                          /* ipsec.mode transport (else tunnel) */
     char local_addr[IVPN_CIDR_TEXT_MAX_EXPORT];   /* = our peer_address */
     char remote_addr[IVPN_CIDR_TEXT_MAX_EXPORT];  /* = our local_address */
     char local_id[IVPN_ID_MAX + 1];          /* = our remote_id, or our peer_address */
@@ -68,6 +70,19 @@ typedef struct ivpn_export_view {
     bool we_respond_only;                    /* our initiator = response-only */
     bool we_start_immediately;               /* our effective_immediately = yes */
     bool we_admin_down;                      /* our admin_state = down */
+    /* BGP over the tunnel: the peer's routing daemon needs the /30, its own address in it
+     * (the /30's other usable host) and our address and ASN as its neighbour. */
+    bool bgp;
+    char bgp_tunnel_cidr[IVPN_CIDR_TEXT_MAX_EXPORT];
+    char bgp_local_ip[IVPN_CIDR_TEXT_MAX_EXPORT];  /* the peer's = the other usable host */
+    char bgp_remote_ip[IVPN_CIDR_TEXT_MAX_EXPORT]; /* = our bgp.local_ip */
+    char bgp_remote_asn[16];                       /* = our bgp.local_asn */
+    /* Health check: we send ICMP echo from hc_source to hc_destination through the tunnel;
+     * the peer must route hc_source/32 into the tunnel and let hc_destination answer. */
+    bool health_check;
+    char hc_source[IVPN_CIDR_TEXT_MAX_EXPORT];
+    char hc_destination[IVPN_CIDR_TEXT_MAX_EXPORT];
+    uint32_t hc_interval, hc_retry;
 } ivpn_export_view;
 
 /* What the peer should do to bring the tunnel up (see export.c for why). */
@@ -94,6 +109,10 @@ typedef struct ivpn_name_map {
     const char *spelling;
 } ivpn_name_map;
 const char *ivpn_export_map(const ivpn_name_map *table, const char *canonical);
+
+/* Comment lines ("# ...") for what a text format cannot express: the BGP session the peer's
+ * routing daemon must run, the route the health check needs. Nothing when both are off. */
+void ivpn_export_notes(const ivpn_export_view *v, ivpn_writer *w);
 
 /* Renderers: each writes one whole document into w. Return IPSECVPN_OK or
  * IPSECVPN_ERR_UNSUPPORTED when a value has no spelling in the format. */

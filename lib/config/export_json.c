@@ -1,7 +1,8 @@
 /*
  * The cloud API's connection config JSON, written from the peer (on-premises) device's view:
  * Local/LocalId/LocalSubnet are the device's own. Subnet lists are comma-separated strings,
- * lifetimes numbers, everything else strings in the canonical spellings.
+ * lifetimes numbers, everything else strings in the canonical spellings. BgpConfig and
+ * HealthCheckConfig appear only when those features are on (import ignores them).
  *
  * Written with the shared counting writer rather than cJSON's printer: that keeps the PSK out
  * of allocator blocks nobody wipes, and the two-pass size rule identical for every format.
@@ -86,6 +87,28 @@ int ivpn_export_json(const ipsecvpn_connection *c, const ivpn_export_view *v, iv
     write_member(w, 4, "IpsecAuthAlg", v->esp_integrity, false);
     write_member(w, 4, "IpsecPfs", v->pfs, false);
     write_number(w, 4, "IpsecLifetime", v->esp_lifetime, true);
-    ivpn_w_str(w, "  }\n}\n");
+    ivpn_w_str(w, v->bgp || v->health_check ? "  },\n" : "  }\n");
+    if (v->bgp) {
+        /* the cloud API's BgpConfig, mirrored: Local is the device's end of the tunnel */
+        ivpn_w_str(w, "  \"BgpConfig\": {\n");
+        write_member(w, 4, "EnableBgp", "true", false);
+        write_member(w, 4, "TunnelCidr", v->bgp_tunnel_cidr, false);
+        write_member(w, 4, "LocalBgpIp", v->bgp_local_ip, false);
+        write_member(w, 4, "PeerBgpIp", v->bgp_remote_ip, false);
+        write_member(w, 4, "PeerAsn", v->bgp_remote_asn, true);
+        ivpn_w_str(w, v->health_check ? "  },\n" : "  }\n");
+    }
+    if (v->health_check) {
+        /* the probe as the gateway sends it (Sip -> Dip): the device routes Sip into the
+         * tunnel and lets Dip answer */
+        ivpn_w_str(w, "  \"HealthCheckConfig\": {\n");
+        write_member(w, 4, "Enable", "true", false);
+        write_member(w, 4, "Sip", v->hc_source, false);
+        write_member(w, 4, "Dip", v->hc_destination, false);
+        write_number(w, 4, "Interval", v->hc_interval, false);
+        write_number(w, 4, "Retry", v->hc_retry, true);
+        ivpn_w_str(w, "  }\n");
+    }
+    ivpn_w_str(w, "}\n");
     return IPSECVPN_OK;
 }

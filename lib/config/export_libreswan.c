@@ -111,14 +111,16 @@ int ivpn_export_libreswan(const ipsecvpn_connection *c, const ivpn_export_view *
 
     ivpn_w_str(w, "# libreswan ipsec.conf for the peer of connection \"");
     write_conn_name(w, v);
-    ivpn_w_str(w, "\" (written by libipsecvpn)\nconn ");
+    ivpn_w_str(w, "\" (written by libipsecvpn)\n");
+    ivpn_export_notes(v, w);
+    ivpn_w_str(w, "conn ");
     write_conn_name(w, v);
     ivpn_w_char(w, '\n');
     write_kv(w, "ikev2", v->ike_version == 2 ? "yes" : "no");
     if (v->aggressive)
         write_kv(w, "aggressive", "yes");
     write_kv(w, "authby", "secret");
-    write_kv(w, "type", "tunnel");
+    write_kv(w, "type", v->transport ? "transport" : "tunnel");
     write_kv(w, "left", v->local_addr);
     ivpn_w_str(w, "    leftid=");
     write_id(w, v->local_id);

@@ -173,6 +173,7 @@ int ivpn_export_swanctl(const ipsecvpn_connection *c, const ivpn_export_view *v,
     ivpn_w_str(w, "# strongSwan swanctl.conf for the peer of connection \"");
     write_conn_name(w, v);
     ivpn_w_str(w, "\" (written by libipsecvpn)\n");
+    ivpn_export_notes(v, w);
     ivpn_w_str(w, "connections {\n    ");
     write_conn_name(w, v);
     ivpn_w_str(w, " {\n");
@@ -203,7 +204,7 @@ int ivpn_export_swanctl(const ipsecvpn_connection *c, const ivpn_export_view *v,
     write_list(w, 16, "local_ts", v->local_ts);
     write_list(w, 16, "remote_ts", v->remote_ts);
     write_proposal(w, 16, "esp_proposals", esp_encr, esp_integ, pfs);
-    write_line(w, 16, "mode", "tunnel");
+    write_line(w, 16, "mode", v->transport ? "transport" : "tunnel");
     write_child_lifetime(w, v->esp_lifetime);
     static const char *const start_actions[] = {"trap", "start", "none"};
     write_line(w, 16, "start_action", start_actions[ivpn_export_peer_start(v)]);

@@ -21,6 +21,7 @@
 _Static_assert(sizeof(ivpn_ike_mode) == sizeof(int), "enum fields are int-sized");
 _Static_assert(sizeof(ivpn_dpd_action) == sizeof(int), "enum fields are int-sized");
 _Static_assert(sizeof(ivpn_ike_version) == sizeof(int), "enum fields are int-sized");
+_Static_assert(sizeof(ivpn_initiator) == sizeof(int), "enum fields are int-sized");
 
 #define IKE(m) offsetof(ivpn_ike_values, m), sizeof(((ivpn_ike_values *)0)->m)
 #define IPS(m) offsetof(ivpn_ipsec_values, m), sizeof(((ivpn_ipsec_values *)0)->m)
@@ -33,7 +34,8 @@ static const ivpn_field ike_fields[] = {
     {"mode", NULL, IVPN_FT_ENUM, IKE(mode), 0, "ike_mode", 0, ALL3(0, 0), ""},
     {"encryption", NULL, IVPN_FT_ENCR, IKE(encryption), 0, "encryption", 0, ALL3(0, 0), ""},
     {"integrity", "authentication", IVPN_FT_IANA, IKE(integrity), 0, "integrity", 0, ALL3(0, 0), ""},
-    {"dh_group", NULL, IVPN_FT_IANA, IKE(dh_group), 0, "dh_group", 0, ALL3(0, 0), ""},
+    /* alias: the OpenStack product calls the IKE policy's group its "PFS" (API: pfs) */
+    {"dh_group", "pfs", IVPN_FT_IANA, IKE(dh_group), 0, "dh_group", 0, ALL3(0, 0), ""},
     {"lifetime", NULL, IVPN_FT_U32, IKE(lifetime), 0, NULL, 0, LIFETIME_RANGES, " seconds"},
     {"local_id", NULL, IVPN_FT_IDENTITY, IKE(local_id), 0, NULL, 0, ALL3(0, 0), ""},
     {"remote_id", NULL, IVPN_FT_IDENTITY, IKE(remote_id), 0, NULL, 0, ALL3(0, 0), ""},
@@ -48,6 +50,7 @@ static const ivpn_field ipsec_fields[] = {
     {"integrity", "authentication", IVPN_FT_IANA, IPS(integrity), 0, "integrity", 0, ALL3(0, 0), ""},
     {"pfs", NULL, IVPN_FT_IANA, IPS(pfs), 0, "pfs", 0, ALL3(0, 0), ""},
     {"lifetime", NULL, IVPN_FT_U32, IPS(lifetime), 0, NULL, 0, LIFETIME_RANGES, " seconds"},
+    {"initiator", NULL, IVPN_FT_ENUM, IPS(initiator), 0, "initiator", 0, ALL3(0, 0), ""},
 };
 
 static const ivpn_field connection_fields[] = {
@@ -171,6 +174,12 @@ static const ivpn_field *find_part(ipsecvpn_object_kind kind, const char *path,
         if (plen == 0 && n > 1 && (strncmp(path, "ike.", 4) == 0 || strncmp(path, "ipsec.", 6) == 0))
             continue;
         const ivpn_field *fd = find_in(&parts[p], path + plen);
+        if (fd && kind == IPSECVPN_OBJECT_CONNECTION && parts[p].fields == ipsec_fields &&
+            fd->type == IVPN_FT_ENUM && strcmp(fd->path, "initiator") == 0) {
+            /* one initiator per connection: ipsec.initiator is the connection's own field */
+            *part_out = &parts[0];
+            return find_in(&parts[0], "initiator");
+        }
         if (fd) {
             *part_out = &parts[p];
             return fd;
@@ -233,6 +242,35 @@ static bool parse_number(const char *s, long long *out)
     }
     *out = neg ? -v : v;
     return true;
+}
+
+/* OpenStack states lifetimes with units ("units": "seconds"), so a value in seconds may
+ * carry its unit: "3600 seconds", "3600 sec", "3600s" (any case, spaces before the unit).
+ * *number points at the text to parse: text itself, or its digits copied to buf when a
+ * seconds unit follows them. A kilobyte unit is refused: the model holds seconds only. */
+static int strip_seconds_unit(const ivpn_field *fd, const char *text, const char **number,
+                              char *buf, size_t len)
+{
+    static const char *const seconds[] = {"s", "sec", "secs", "second", "seconds"};
+    static const char *const kilobytes[] = {"kb", "kilobyte", "kilobytes"};
+    size_t digits = strspn(text, "-0123456789");
+    const char *unit = text + digits;
+    while (*unit == ' ')
+        unit++;
+    *number = text;
+    if (strcmp(fd->unit, " seconds") != 0 || digits == 0 || digits >= len || *unit == '\0')
+        return IPSECVPN_OK;
+    for (size_t i = 0; i < sizeof(seconds) / sizeof(seconds[0]); i++)
+        if (ivpn_ascii_casecmp(unit, seconds[i]) == 0) {
+            memcpy(buf, text, digits);
+            buf[digits] = '\0';
+            *number = buf;
+            return IPSECVPN_OK;
+        }
+    for (size_t i = 0; i < sizeof(kilobytes) / sizeof(kilobytes[0]); i++)
+        if (ivpn_ascii_casecmp(unit, kilobytes[i]) == 0)
+            return IPSECVPN_ERR_CONFIG_SYNTAX;
+    return IPSECVPN_OK;
 }
 
 void ivpn_range_rule(const ivpn_field *fd, ipsecvpn_profile profile, char *buf, size_t len)
@@ -383,9 +421,14 @@ int ivpn_field_set(const ivpn_field *fd, size_t base, void *values, const char *
         break;
     case IVPN_FT_U32: {
         long long v;
-        char rule[IVPN_REPORT_RULE_MAX + 1];
+        char rule[IVPN_REPORT_RULE_MAX + 1], digits[24];
+        const char *number;
         ivpn_range_rule(fd, fc->profile, rule, sizeof(rule));
-        if (!parse_number(text, &v))
+        rc = strip_seconds_unit(fd, text, &number, digits, sizeof(digits));
+        if (rc != IPSECVPN_OK)
+            return ivpn_find(f, rc, false, path,
+                             "must be in seconds (kilobyte lifetimes are not supported)", text);
+        if (!parse_number(number, &v))
             return ivpn_findf(f, IPSECVPN_ERR_CONFIG_SYNTAX, false, path, text,
                               "must be a whole number (%s)", rule + strlen("must be "));
         ivpn_range r = fd->range[ivpn_profile_valid(fc->profile) ? fc->profile : 0];

@@ -71,7 +71,9 @@ typedef struct import_job {
 static int import_error(import_job *job, const char *key, const char *rule, const char *value)
 {
     IVPN_LOG_WARN(job->ctx, "import: %s: %s", key, rule);
-    ivpn_report_add(job->rep, IPSECVPN_ERR_CONFIG_IMPORT, false, key, rule, value);
+    /* "field: rule, got value" names an absent value "" as the model's findings do */
+    ivpn_report_add(job->rep, IPSECVPN_ERR_CONFIG_IMPORT, false, key, rule,
+                    value && *value ? value : "\"\"");
     return IPSECVPN_ERR_CONFIG_IMPORT;
 }
 
@@ -114,8 +116,11 @@ static int read_member(import_job *job, const cJSON *obj, const char *prefix, co
     if (!cJSON_IsNumber(item))
         return import_error(job, path, "must be a number", type_name(item));
     double d = item->valuedouble;
-    if (!(d >= 0 && d <= 4294967295.0) || (double)(uint32_t)d != d)
-        return import_error(job, path, "must be a whole number 0..4294967295", "");
+    if (!(d >= 0 && d <= 4294967295.0) || (double)(uint32_t)d != d) {
+        char got[32];
+        snprintf(got, sizeof(got), "%.17g", d);
+        return import_error(job, path, "must be a whole number 0..4294967295", got);
+    }
     char *buf = job->numbers[job->n < MAX_PAIRS ? job->n : MAX_PAIRS - 1];
     snprintf(buf, sizeof(job->numbers[0]), "%.0f", d);
     *text = buf;

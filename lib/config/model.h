@@ -90,6 +90,10 @@ typedef struct ivpn_ipsec_values {
     uint16_t integrity;          /* ipsecvpn_integ */
     uint16_t pfs;                /* ipsecvpn_dh_group, 0 = disabled */
     uint32_t lifetime;           /* seconds */
+    ivpn_initiator initiator;    /* the OpenStack product's IPsec policy field. A connection
+                                    keeps its own `initiator` authoritative: `ipsec.initiator`
+                                    reads and writes that, adopting a policy copies this into
+                                    it, and this copy mirrors it (ivpn_connection_derive). */
 } ivpn_ipsec_values;
 
 typedef struct ivpn_dpd {

@@ -42,6 +42,7 @@ void ivpn_ipsec_defaults(ivpn_ipsec_values *v, ipsecvpn_profile profile)
     v->integrity = IPSECVPN_INTEG_HMAC_SHA1_96;
     v->pfs = IPSECVPN_DH_MODP1024;
     v->lifetime = default_lifetime(profile);
+    v->initiator = IVPN_INITIATOR_BIDIRECTIONAL;
 }
 
 int ivpn_validate_values(ipsecvpn_object_kind kind, const void *values, ipsecvpn_profile profile,

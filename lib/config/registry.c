@@ -547,7 +547,7 @@ IPSECVPN_EXPORT int ipsecvpn_registry_add_connection(ipsecvpn_registry *reg,
     if (name[0] == '\0') {
         IVPN_LOG_WARN(reg->ctx, "registry: connection refused: it has no name");
         return ivpn_find(&f, IPSECVPN_ERR_CONFIG_REQUIRED, false, "name",
-                         "a registered connection needs a name", "");
+                         "a registered connection needs a name", "\"\"");
     }
     if (find_conn(reg, name) != NULL) {
         IVPN_LOG_WARN(reg->ctx, "registry: connection '%s' refused: the name is taken", name);

@@ -261,10 +261,14 @@ static void check_flows(const ivpn_connection_values *v, ivpn_findings *f)
     }
 }
 
-static void check_dpd(const ivpn_connection_values *v, ivpn_findings *f)
+/* OpenStack has no DPD switch and checks timeout > interval whatever the action; the cloud
+ * product only when DPD is in use. Strict applies the stricter (OpenStack) rule. */
+static void check_dpd(const ivpn_connection_values *v, ipsecvpn_profile profile,
+                      ivpn_findings *f)
 {
     char value[16];
-    if (!v->dpd.enabled || v->dpd.action == IVPN_DPD_DISABLED || ivpn_find_stop(f))
+    bool in_use = v->dpd.enabled && v->dpd.action != IVPN_DPD_DISABLED;
+    if ((!in_use && profile == IPSECVPN_PROFILE_CLOUD) || ivpn_find_stop(f))
         return;
     if (v->dpd.timeout <= v->dpd.interval) {
         snprintf(value, sizeof(value), "%u", v->dpd.timeout);
@@ -348,7 +352,7 @@ int ivpn_validate_connection(const ivpn_connection_values *v, ipsecvpn_profile p
         check_families(v, f);
     check_mtu(v, f);
     check_flows(v, f);
-    check_dpd(v, f);
+    check_dpd(v, profile, f);
     check_bgp(v, f);
     check_health(v, f);
     if (!ivpn_find_stop(f))

@@ -35,6 +35,7 @@ static const struct expect {
     {IPSECVPN_OBJECT_IPSEC_POLICY, "integrity", Y, Y, Y},
     {IPSECVPN_OBJECT_IPSEC_POLICY, "pfs", Y, Y, Y},
     {IPSECVPN_OBJECT_IPSEC_POLICY, "lifetime", Y, Y, Y},
+    {IPSECVPN_OBJECT_IPSEC_POLICY, "initiator", Y, Y, Y},
     {IPSECVPN_OBJECT_CONNECTION, "name", Y, Y, Y},
     {IPSECVPN_OBJECT_CONNECTION, "description", Y, Y, Y},
     {IPSECVPN_OBJECT_CONNECTION, "admin_state", Y, Y, Y},
@@ -86,6 +87,7 @@ static const struct expect {
     {IPSECVPN_OBJECT_CONNECTION, "ipsec.integrity", Y, Y, Y},
     {IPSECVPN_OBJECT_CONNECTION, "ipsec.pfs", Y, Y, Y},
     {IPSECVPN_OBJECT_CONNECTION, "ipsec.lifetime", Y, Y, Y},
+    {IPSECVPN_OBJECT_CONNECTION, "ipsec.initiator", Y, Y, Y},
 };
 #define N_EXPECTED (sizeof expected / sizeof expected[0])
 
@@ -237,8 +239,16 @@ Test(edit_rules, unknown_fields_kinds_associations_and_null)
 {
     cr_assert_eq(ivpn_edit_rule_check(IPSECVPN_OBJECT_CONNECTION, "ike.bogus", IVPN_ASSOC_NONE,
                                       NULL), IPSECVPN_ERR_CONFIG_UNKNOWN_FIELD);
-    cr_assert_eq(ivpn_edit_rule_check(IPSECVPN_OBJECT_IKE_POLICY, "pfs", IVPN_ASSOC_NONE, NULL),
-                 IPSECVPN_ERR_CONFIG_UNKNOWN_FIELD); /* an IPsec field, not an IKE one */
+    /* on an IKE policy "pfs" is the OpenStack name of dh_group, not the IPsec field */
+    const char *canon = NULL;
+    cr_assert_eq(ivpn_edit_rule_check(IPSECVPN_OBJECT_IKE_POLICY, "pfs", IVPN_ASSOC_NONE, &canon),
+                 IPSECVPN_OK);
+    cr_assert_str_eq(canon, "dh_group");
+    cr_assert_eq(ivpn_edit_rule_check(IPSECVPN_OBJECT_IPSEC_POLICY, "pfs", IVPN_ASSOC_NONE,
+                                      &canon), IPSECVPN_OK);
+    cr_assert_str_eq(canon, "pfs");
+    cr_assert_eq(ivpn_edit_rule_check(IPSECVPN_OBJECT_CONNECTION, "pfs", IVPN_ASSOC_NONE, NULL),
+                 IPSECVPN_ERR_CONFIG_UNKNOWN_FIELD);
     cr_assert_eq(ivpn_edit_rule_check(IPSECVPN_OBJECT_IPSEC_POLICY, "dh_group", IVPN_ASSOC_NONE,
                                       NULL), IPSECVPN_ERR_CONFIG_UNKNOWN_FIELD);
     cr_assert_eq(ivpn_edit_rule_check(IPSECVPN_OBJECT_CONNECTION, NULL, IVPN_ASSOC_NONE, NULL),
