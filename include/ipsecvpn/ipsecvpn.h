@@ -17,5 +17,6 @@
 #include "ipsecvpn/esp.h"
 #include "ipsecvpn/spd.h"
 #include "ipsecvpn/udp_encap.h"
+#include "ipsecvpn/engine.h"
 
 #endif

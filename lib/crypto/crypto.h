@@ -127,6 +127,9 @@ typedef struct ivpn_buf_ref {
  * SKEYSEED for rekey, IKEv1 SKEYID_*). n <= IVPN_PRF_MAX_PIECES; empty pieces are fine. */
 int ivpn_prf_multi(uint16_t prf_id, const uint8_t *key, size_t key_len,
                    const ivpn_buf_ref *pieces, size_t n, uint8_t *out);
+/* The plain hash underlying prf_id (HMAC-SHA1 -> SHA-1, ...) over the pieces; out receives
+ * the PRF's out_len bytes. For digests IKE needs outside an HMAC, e.g. NAT-D. */
+int ivpn_hash_multi(uint16_t prf_id, const ivpn_buf_ref *pieces, size_t n, uint8_t *out);
 /* prf+ (RFC 7296 §2.13): T1 = prf(K, S | 0x01), Tn = prf(K, Tn-1 | S | n); out_len <= 255 * out. */
 int ivpn_prf_plus(uint16_t prf_id, const uint8_t *key, size_t key_len,
                   const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len);

@@ -18,6 +18,30 @@ static const struct {
     {IPSECVPN_PRF_HMAC_SHA2_512, IVPN_HASH_SHA512},
 };
 
+/* The hash under a PRF: IKE hashes with it where it needs a plain digest (NAT-D). */
+int ivpn_hash_multi(uint16_t prf_id, const ivpn_buf_ref *pieces, size_t n, uint8_t *out)
+{
+    const ivpn_hash_ops *ops = NULL;
+    ivpn_hash_state st;
+    int rc;
+
+    for (size_t i = 0; i < sizeof(prf_hash) / sizeof(prf_hash[0]); i++)
+        if (prf_hash[i].id == prf_id)
+            ops = ivpn_hash_ops_get(prf_hash[i].hash);
+    if (ops == NULL)
+        return IPSECVPN_ERR_CRYPTO_ALG;
+    if (out == NULL || (pieces == NULL && n != 0))
+        return IPSECVPN_ERR_INVALID_ARG;
+    rc = ops->start(&st);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (pieces[i].len)
+            rc = ops->update(&st, pieces[i].p, pieces[i].len);
+    if (rc == 0)
+        rc = ops->finish(&st, out);
+    ivpn_wipe(&st, sizeof(st));
+    return rc ? IPSECVPN_ERR_CRYPTO : IPSECVPN_OK;
+}
+
 static int prf_key(uint16_t prf_id, const uint8_t *key, size_t key_len, ivpn_hmac_key *k)
 {
     for (size_t i = 0; i < sizeof(prf_hash) / sizeof(prf_hash[0]); i++) {

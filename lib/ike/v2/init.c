@@ -1,0 +1,530 @@
+/*
+ * IKE_SA_INIT (RFC 7296 §1.2):
+ *
+ *   Initiator                         Responder
+ *   HDR, [N(COOKIE),] SAi1, KEi, Ni,
+ *        N(NAT_DETECTION_SOURCE_IP), N(NAT_DETECTION_DESTINATION_IP)  -->
+ *                                <--  HDR, SAr1, KEr, Nr, N(NATD_S), N(NATD_D)
+ *                                <--  HDR, N(INVALID_KE_PAYLOAD) | N(NO_PROPOSAL_CHOSEN)
+ *                                     | N(COOKIE)
+ */
+#include <string.h>
+
+#include "ike/common/proposal.h"
+#include "ike/v2/v2_internal.h"
+#include "ipsecvpn/udp_encap.h"
+
+/* N(NAT_DETECTION_SOURCE_IP), N(NAT_DETECTION_DESTINATION_IP) with the SPIs of this
+ * message. With nat_traversal on we send a source hash that cannot match, which makes both
+ * sides see a NAT and UDP-encapsulate ESP (what strongSwan's encap=yes does, §2.23). */
+static int add_natd(ipsecvpn_engine *e, const ivpn_ike_sa *sa, ivpn_msg *m, bool force,
+                    uint8_t hashes[2][IVPN_NATD_LEN])
+{
+    int rc = ivpn_ikev2_natd_hash(sa->spi_i, sa->spi_r, &sa->local, hashes[0]);
+    if (rc == IPSECVPN_OK && force)
+        rc = ivpn_random(e->ctx, hashes[0], IVPN_NATD_LEN);
+    if (rc == IPSECVPN_OK)
+        rc = ivpn_ikev2_natd_hash(sa->spi_i, sa->spi_r, &sa->remote, hashes[1]);
+    if (rc != IPSECVPN_OK)
+        return rc;
+    ivpn_msg_notify(m, 0, NULL, 0, IVPN_IKEV2_N_NAT_DETECTION_SOURCE_IP, hashes[0], IVPN_NATD_LEN);
+    ivpn_msg_notify(m, 0, NULL, 0, IVPN_IKEV2_N_NAT_DETECTION_DESTINATION_IP, hashes[1],
+                    IVPN_NATD_LEN);
+    return IPSECVPN_OK;
+}
+
+/* Compare the peer's NAT-D notifies with what we see (SPIs as in that message's header). */
+static void check_natd(ivpn_ike_sa *sa, const ivpn_rx *rx, const ipsecvpn_endpoint *local,
+                       const ipsecvpn_endpoint *remote)
+{
+    uint8_t want_src[IVPN_NATD_LEN], want_dst[IVPN_NATD_LEN];
+    if (ivpn_ikev2_natd_hash(rx->hdr.spi_i, rx->hdr.spi_r, remote, want_src) != IPSECVPN_OK ||
+        ivpn_ikev2_natd_hash(rx->hdr.spi_i, rx->hdr.spi_r, local, want_dst) != IPSECVPN_OK)
+        return;
+    bool any_src = false, src_ok = false, dst_ok = false, any_dst = false;
+    for (unsigned i = 0; i < rx->b.n_notify; i++) {
+        const ivpn_ikev2_notify *n = &rx->b.notify[i];
+        if (n->data.len != IVPN_NATD_LEN)
+            continue;
+        if (n->type == IVPN_IKEV2_N_NAT_DETECTION_SOURCE_IP) {
+            any_src = true;
+            src_ok |= memcmp(n->data.p, want_src, IVPN_NATD_LEN) == 0;
+        } else if (n->type == IVPN_IKEV2_N_NAT_DETECTION_DESTINATION_IP) {
+            any_dst = true;
+            dst_ok |= memcmp(n->data.p, want_dst, IVPN_NATD_LEN) == 0;
+        }
+    }
+    sa->nat_remote = any_src && !src_ok;
+    sa->nat_local = any_dst && !dst_ok;
+}
+
+/* Float to the NAT-T port (§2.23) when a NAT was seen or we force encapsulation: from the
+ * connection's IKE port to our NAT-T port, and the peer from 500 to 4500. */
+static void maybe_float(const ipsecvpn_engine *e, const ivpn_conn *c, ivpn_ike_sa *sa, bool force)
+{
+    if (!(sa->nat_local || sa->nat_remote || force))
+        return;
+    if (sa->local.port == c->local.port)
+        sa->local.port = e->settings.natt_port;
+    if (sa->remote.port == IPSECVPN_IKE_PORT)
+        sa->remote.port = IPSECVPN_NATT_PORT;
+    sa->natt = true;
+}
+
+static int new_dh_and_nonce(ipsecvpn_engine *e, ivpn_ike_sa *sa, uint16_t group, uint8_t *nonce,
+                            size_t *nonce_len)
+{
+    ivpn_dh_free(e->ctx, sa->dh);
+    sa->dh = NULL;
+    int rc = ivpn_dh_new(e->ctx, group, &sa->dh);
+    if (rc != IPSECVPN_OK)
+        return rc;
+    sa->ke_group = group;
+    *nonce_len = IVPN_NONCE_LEN;
+    return ivpn_random(e->ctx, nonce, IVPN_NONCE_LEN);
+}
+
+static void add_ke(ivpn_msg *m, const ivpn_ike_sa *sa, uint8_t *pub, size_t pub_len)
+{
+    ivpn_ikev2_ke ke = { .dh_group = sa->ke_group, .data = { pub, pub_len } };
+    ivpn_ikev2_payload_open(&m->cw, IVPN_IKEV2_PL_KE, false);
+    ivpn_ikev2_ke_encode(&m->w, &ke);
+    ivpn_ikev2_payload_close(&m->cw);
+}
+
+static void add_nonce(ivpn_msg *m, const uint8_t *n, size_t len)
+{
+    ivpn_ikev2_nonce nonce = { .data = { n, len } };
+    ivpn_ikev2_payload_open(&m->cw, IVPN_IKEV2_PL_NONCE, false);
+    ivpn_ikev2_nonce_encode(&m->w, &nonce);
+    ivpn_ikev2_payload_close(&m->cw);
+}
+
+static void add_sa(ivpn_msg *m, const ivpn_ikev2_sa *sa)
+{
+    ivpn_ikev2_payload_open(&m->cw, IVPN_IKEV2_PL_SA, false);
+    ivpn_ikev2_sa_encode(&m->w, sa);
+    ivpn_ikev2_payload_close(&m->cw);
+}
+
+/* HDR, [N(COOKIE),] SAi1, KEi, Ni, N(NAT_DETECTION_SOURCE_IP), N(NAT_DETECTION_DESTINATION_IP) --> */
+static int send_init_request(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
+{
+    ivpn_ike_sa *sa = c->ike;
+    const ivpn_connection_values *v = ivpn_conn_values(c);
+    ivpn_ikev2_sa prop;
+    ivpn_proposal_ike(&v->ike, e->test_extra_ke_group, &prop);
+    const ivpn_dh_info *di = ivpn_dh_lookup(sa->ke_group);
+    if (!di)
+        return IPSECVPN_ERR_CRYPTO_ALG;
+    uint8_t pub[1024];
+    int rc = ivpn_dh_public(sa->dh, pub, di->public_len);
+    if (rc != IPSECVPN_OK)
+        return rc;
+    ivpn_msg *m = ivpn_malloc(e->ctx, sizeof(*m));
+    if (!m)
+        return IPSECVPN_ERR_NOMEM;
+    ivpn_msg_begin(m);
+    if (sa->cookie_len)
+        ivpn_msg_notify(m, 0, NULL, 0, IVPN_IKEV2_N_COOKIE, sa->cookie, sa->cookie_len);
+    add_sa(m, &prop);
+    add_ke(m, sa, pub, di->public_len);
+    add_nonce(m, sa->ni, sa->ni_len);
+    uint8_t hashes[2][IVPN_NATD_LEN];
+    rc = add_natd(e, sa, m, v->nat_traversal, hashes);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    if (rc == IPSECVPN_OK)
+        rc = ivpn_msg_finish_plain(e, sa, IVPN_IKEV2_EXCH_IKE_SA_INIT, false, 0, m, &out, &len);
+    ivpn_free(e->ctx, m);
+    if (rc != IPSECVPN_OK)
+        return rc;
+    ivpn_free(e->ctx, sa->msg1);
+    sa->msg1 = ivpn_malloc(e->ctx, len);
+    if (!sa->msg1) {
+        ivpn_free(e->ctx, out);
+        return IPSECVPN_ERR_NOMEM;
+    }
+    memcpy(sa->msg1, out, len);
+    sa->msg1_len = len;
+    sa->msgid_out = 0;
+    return ivpn_ikev2_send_request(e, sa, IVPN_REQ_INIT, out, len, now);
+}
+
+int ivpn_ikev2_initiate(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
+{
+    if (c->ike)
+        return IPSECVPN_ERR_STATE;
+    ivpn_ike_sa *sa = ivpn_ike_sa_new(e, c, true);
+    if (!sa)
+        return IPSECVPN_ERR_NOMEM;
+    c->ike = sa;
+    const ivpn_connection_values *v = ivpn_conn_values(c);
+    uint16_t group = e->test_extra_ke_group ? e->test_extra_ke_group : v->ike.dh_group;
+    int rc = new_dh_and_nonce(e, sa, group, sa->ni, &sa->ni_len);
+    if (rc == IPSECVPN_OK)
+        rc = send_init_request(e, c, now);
+    if (rc != IPSECVPN_OK) {
+        ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR, rc);
+        return rc;
+    }
+    sa->state = IVPN_IKE_INIT_SENT;
+    ivpn_engine_set_status(e, c, IPSECVPN_STATUS_BUILD, 0);
+    return IPSECVPN_OK;
+}
+
+/* Shared secret and SK_* once both KE payloads are known. */
+static int compute_keys(ivpn_ike_sa *sa, const ivpn_ikev2_ke *peer_ke)
+{
+    const ivpn_dh_info *di = ivpn_dh_lookup(sa->ke_group);
+    if (!di)
+        return IPSECVPN_ERR_CRYPTO_ALG;
+    uint8_t gir[1024];
+    int rc = ivpn_dh_shared(sa->dh, peer_ke->data.p, peer_ke->data.len, gir, di->shared_len);
+    if (rc == IPSECVPN_OK)
+        rc = ivpn_ikev2_derive_ike_keys(sa, gir, di->shared_len, NULL);
+    ivpn_wipe(gir, sizeof(gir));
+    return rc;
+}
+
+static int keep_copy(ipsecvpn_engine *e, uint8_t **dst, size_t *dst_len, const uint8_t *p,
+                     size_t len)
+{
+    ivpn_free(e->ctx, *dst);
+    *dst = ivpn_malloc(e->ctx, len);
+    if (!*dst)
+        return IPSECVPN_ERR_NOMEM;
+    memcpy(*dst, p, len);
+    *dst_len = len;
+    return IPSECVPN_OK;
+}
+
+/* An unprotected answer without state: HDR(SPIi, 0), N(type, data) */
+static void answer_notify(ipsecvpn_engine *e, const ipsecvpn_endpoint *local,
+                          const ipsecvpn_endpoint *remote, const ivpn_rx *rx, uint16_t type,
+                          const uint8_t *data, size_t len)
+{
+    ivpn_ike_sa tmp;
+    memset(&tmp, 0, sizeof(tmp));
+    memcpy(tmp.spi_i, rx->hdr.spi_i, 8);
+    ivpn_msg *m = ivpn_malloc(e->ctx, sizeof(*m));
+    if (!m)
+        return;
+    ivpn_msg_begin(m);
+    ivpn_msg_notify(m, 0, NULL, 0, type, data, len);
+    uint8_t *out;
+    size_t out_len;
+    if (ivpn_msg_finish_plain(e, &tmp, IVPN_IKEV2_EXCH_IKE_SA_INIT, true, 0, m, &out,
+                              &out_len) == IPSECVPN_OK) {
+        ivpn_engine_send_raw(e, local, remote, out, out_len, remote->port != IPSECVPN_IKE_PORT);
+        ivpn_free(e->ctx, out);
+    }
+    ivpn_free(e->ctx, m);
+}
+
+static ivpn_conn *conn_for_peer(ipsecvpn_engine *e, const ipsecvpn_endpoint *local,
+                                const ipsecvpn_endpoint *remote)
+{
+    for (ivpn_conn *c = e->conns; c; c = c->next) {
+        size_t n = c->remote.addr.family == IPSECVPN_IPV6 ? 16 : 4;
+        if (c->remote.addr.family == remote->addr.family &&
+            memcmp(c->remote.addr.bytes, remote->addr.bytes, n) == 0 &&
+            (c->local.addr.family == 0 || (c->local.addr.family == local->addr.family &&
+                                           memcmp(c->local.addr.bytes, local->addr.bytes, n) == 0)))
+            return c;
+    }
+    return NULL;
+}
+
+/* Half-open IKE SAs: answered IKE_SA_INIT, no IKE_AUTH yet. */
+static unsigned half_open(const ipsecvpn_engine *e)
+{
+    unsigned n = 0;
+    for (const ivpn_conn *c = e->conns; c; c = c->next)
+        n += (c->ike && !c->ike->initiator && c->ike->state == IVPN_IKE_INIT_DONE) +
+             (c->ike_half != NULL);
+    return n;
+}
+
+/* Cookie = prf(secret, Ni | IPi | SPIi) (§2.6): stateless, so a flood of spoofed
+ * IKE_SA_INIT requests costs us no DH computation and no state. */
+static int make_cookie(const ipsecvpn_engine *e, const ivpn_rx *rx,
+                       const ipsecvpn_endpoint *remote, uint8_t out[32])
+{
+    ivpn_buf_ref pieces[3] = {
+        { rx->b.nonce.data.p, rx->b.nonce.data.len },
+        { remote->addr.bytes, remote->addr.family == IPSECVPN_IPV6 ? 16u : 4u },
+        { rx->hdr.spi_i, 8 },
+    };
+    return ivpn_prf_multi(IPSECVPN_PRF_HMAC_SHA2_256, e->cookie_secret, sizeof(e->cookie_secret),
+                          pieces, 3, out);
+}
+
+/* Under load, demand a cookie: <-- HDR, N(COOKIE). True when the request may proceed. */
+static bool cookie_ok(ipsecvpn_engine *e, const ipsecvpn_endpoint *local,
+                      const ipsecvpn_endpoint *remote, const ivpn_rx *rx)
+{
+    if (half_open(e) < e->settings.cookie_threshold)
+        return true;
+    uint8_t want[32];
+    if (make_cookie(e, rx, remote, want) != IPSECVPN_OK)
+        return false;
+    const ivpn_ikev2_notify *n = ivpn_ikev2_bodies_notify(&rx->b, IVPN_IKEV2_N_COOKIE);
+    if (n && n->data.len == sizeof(want) && ivpn_ct_equal(n->data.p, want, sizeof(want)))
+        return true;
+    IVPN_LOG_INFO(e->ctx, "IKEv2: %u half-open IKE SAs, asking the initiator for a cookie",
+                  half_open(e));
+    answer_notify(e, local, remote, rx, IVPN_IKEV2_N_COOKIE, want, sizeof(want));
+    return false;
+}
+
+#define HALF_OPEN_MS 30000 /* a half-open SA beside an established one waits this long */
+
+/* Drop a responder SA that could not be set up, without touching an established one. */
+static void abandon(ipsecvpn_engine *e, ivpn_conn *c, ivpn_ike_sa *sa, int rc)
+{
+    if (sa == c->ike_half) {
+        ivpn_ike_sa_free(e, sa);
+        c->ike_half = NULL;
+        return;
+    }
+    ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR, rc);
+}
+
+static int cmp_spi(const uint8_t a[8], const uint8_t b[8]) { return memcmp(a, b, 8); }
+
+/* Responder:  HDR, SAi1, KEi, Ni, N(NATD)...  -->  <-- HDR, SAr1, KEr, Nr, N(NATD_S), N(NATD_D) */
+int ivpn_ikev2_init_request_rx(ipsecvpn_engine *e, const ipsecvpn_endpoint *local,
+                               const ipsecvpn_endpoint *remote, ivpn_rx *rx, uint64_t now,
+                               uint32_t *conn_id)
+{
+    static const uint8_t zero[8] = { 0 };
+    if (rx->hdr.message_id != 0 || memcmp(rx->hdr.spi_r, zero, 8) != 0 ||
+        !ivpn_ikev2_from_initiator(&rx->hdr))
+        return IPSECVPN_ERR_IKE_MALFORMED;
+    ivpn_conn *c = conn_for_peer(e, local, remote);
+    if (!c || !c->cfg->v.admin_up) {
+        IVPN_LOG_INFO(e->ctx, "IKEv2: IKE_SA_INIT from a peer without a connection, ignored");
+        return IPSECVPN_ERR_NOT_FOUND;
+    }
+    *conn_id = c->id;
+    ivpn_ike_sa *old = c->ike;
+    ivpn_ike_sa *cands[2] = { c->ike, c->ike_half };
+    for (int i = 0; i < 2; i++) {
+        ivpn_ike_sa *x = cands[i];
+        if (x && !x->initiator && cmp_spi(x->spi_i, rx->hdr.spi_i) == 0) {
+            if (x->state == IVPN_IKE_INIT_DONE && x->have_resp && x->resp_id == 0)
+                (void)ivpn_engine_send_ike(e, x, x->resp, x->resp_len); /* retransmission */
+            return IPSECVPN_OK;
+        }
+    }
+    if (old && old->initiator && old->state != IVPN_IKE_ESTABLISHED &&
+        cmp_spi(old->spi_i, rx->hdr.spi_i) > 0) {
+        IVPN_LOG_INFO(e->ctx, "IKEv2: simultaneous initiation, ours wins");
+        return IPSECVPN_OK;
+    }
+    /* An established SA is not touched by an unauthenticated IKE_SA_INIT: the new SA waits
+     * beside it (ike_half) and replaces it only once IKE_AUTH has proven the peer. */
+    bool keep_old = old && old->state == IVPN_IKE_ESTABLISHED;
+    int rc = ivpn_ikev2_check_rules(e->ctx, rx->hdr.exchange, false, &rx->outer, NULL);
+    if (rc == IPSECVPN_OK)
+        rc = ivpn_ikev2_decode_bodies(e->ctx, &rx->outer, false, &rx->b);
+    if (rc != IPSECVPN_OK)
+        return rc;
+
+    if (!(rx->b.present & IVPN_IKEV2_HAS_NONCE) || !cookie_ok(e, local, remote, rx))
+        return IPSECVPN_OK;
+    const ivpn_connection_values *v = ivpn_conn_values(c);
+    ivpn_ikev2_sa ours;
+    ivpn_proposal_ike(&v->ike, 0, &ours);
+    ivpn_algs algs;
+    uint8_t chosen;
+    rc = ivpn_proposal_select(&rx->b.sa, &ours, &algs, &chosen);
+    if (rc != IPSECVPN_OK) {
+        IVPN_LOG_WARN(e->ctx, "IKEv2: no acceptable IKE proposal from the peer");
+        answer_notify(e, local, remote, rx, IVPN_IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+        if (!old)
+            ivpn_engine_set_status(e, c, IPSECVPN_STATUS_ERROR, IPSECVPN_ERR_IKE_NO_PROPOSAL);
+        return rc;
+    }
+    if (rx->b.ke.dh_group != algs.dh) {
+        uint8_t g[2] = { (uint8_t)(algs.dh >> 8), (uint8_t)algs.dh };
+        IVPN_LOG_INFO(e->ctx, "IKEv2: KE for group %u, asking for group %u", rx->b.ke.dh_group,
+                      algs.dh);
+        answer_notify(e, local, remote, rx, IVPN_IKEV2_N_INVALID_KE_PAYLOAD, g, 2);
+        return IPSECVPN_OK;
+    }
+    /* A half-open or failed SA is simply replaced (the peer restarted or won). */
+    if (old && !keep_old)
+        ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_DOWN, 0);
+    ivpn_ike_sa_free(e, c->ike_half);
+    c->ike_half = NULL;
+    ivpn_ike_sa *sa = ivpn_ike_sa_new(e, c, false);
+    if (!sa)
+        return IPSECVPN_ERR_NOMEM;
+    if (keep_old) {
+        c->ike_half = sa;
+        sa->expire_at = now + HALF_OPEN_MS;
+    } else {
+        c->ike = sa;
+    }
+    sa->local = *local;
+    sa->remote = *remote;
+    sa->natt = local->port != IPSECVPN_IKE_PORT;
+    memcpy(sa->spi_i, rx->hdr.spi_i, 8);
+    sa->algs = algs;
+    sa->ni_len = rx->b.nonce.data.len;
+    memcpy(sa->ni, rx->b.nonce.data.p, sa->ni_len);
+    rc = new_dh_and_nonce(e, sa, algs.dh, sa->nr, &sa->nr_len);
+    if (rc == IPSECVPN_OK)
+        rc = compute_keys(sa, &rx->b.ke);
+    if (rc == IPSECVPN_OK)
+        rc = keep_copy(e, &sa->msg1, &sa->msg1_len, rx->msg, rx->len);
+    if (rc != IPSECVPN_OK) {
+        abandon(e, c, sa, rc);
+        return rc;
+    }
+    check_natd(sa, rx, local, remote);
+
+    const ivpn_dh_info *di = ivpn_dh_lookup(sa->ke_group);
+    uint8_t pub[1024];
+    rc = ivpn_dh_public(sa->dh, pub, di->public_len);
+    ivpn_ikev2_sa reply;
+    ivpn_proposal_from_algs(IVPN_IKEV2_PROTO_IKE, rx->b.sa.proposals[chosen].num, NULL, 0, &algs,
+                            &reply);
+    ivpn_msg *m = ivpn_malloc(e->ctx, sizeof(*m));
+    if (!m)
+        rc = IPSECVPN_ERR_NOMEM;
+    uint8_t *out = NULL;
+    size_t len = 0;
+    if (rc == IPSECVPN_OK) {
+        ivpn_msg_begin(m);
+        add_sa(m, &reply);
+        add_ke(m, sa, pub, di->public_len);
+        add_nonce(m, sa->nr, sa->nr_len);
+        uint8_t hashes[2][IVPN_NATD_LEN];
+        rc = add_natd(e, sa, m, v->nat_traversal, hashes);
+        if (rc == IPSECVPN_OK)
+            rc = ivpn_msg_finish_plain(e, sa, IVPN_IKEV2_EXCH_IKE_SA_INIT, true, 0, m, &out, &len);
+    }
+    ivpn_free(e->ctx, m);
+    if (rc == IPSECVPN_OK)
+        rc = keep_copy(e, &sa->msg2, &sa->msg2_len, out, len);
+    if (rc != IPSECVPN_OK) {
+        ivpn_free(e->ctx, out);
+        abandon(e, c, sa, rc);
+        return rc;
+    }
+    sa->msgid_in = 1;
+    sa->state = IVPN_IKE_INIT_DONE;
+    sa->last_rx = now;
+    ivpn_ikev2_send_response(e, sa, 0, out, len);
+    maybe_float(e, c, sa, v->nat_traversal);
+    if (!keep_old)
+        ivpn_engine_set_status(e, c, IPSECVPN_STATUS_BUILD, 0);
+    return IPSECVPN_OK;
+}
+
+/* An IKE_SA_INIT request we cannot parse, from a configured peer (§2.5, §3.2): a higher
+ * major version gets <-- HDR, N(INVALID_MAJOR_VERSION); an unknown critical payload gets
+ * <-- HDR, N(UNSUPPORTED_CRITICAL_PAYLOAD, type). Anything else is dropped silently. */
+void ivpn_ikev2_reject_init(ipsecvpn_engine *e, const ipsecvpn_endpoint *local,
+                            const ipsecvpn_endpoint *remote, const ivpn_rx *rx)
+{
+    if (ivpn_ikev2_is_response(&rx->hdr) || rx->hdr.exchange != IVPN_IKEV2_EXCH_IKE_SA_INIT ||
+        !conn_for_peer(e, local, remote))
+        return;
+    if (rx->hdr.major > IVPN_IKEV2_MAJOR) {
+        answer_notify(e, local, remote, rx, IVPN_IKEV2_N_INVALID_MAJOR_VERSION, NULL, 0);
+    } else if (rx->hdr.major == IVPN_IKEV2_MAJOR && rx->outer.unsupported_critical) {
+        uint8_t t = rx->outer.unsupported_critical;
+        answer_notify(e, local, remote, rx, IVPN_IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD, &t, 1);
+    }
+}
+
+static bool group_offered(const ipsecvpn_engine *e, const ivpn_conn *c, uint16_t g)
+{
+    return g != 0 && (g == ivpn_conn_values(c)->ike.dh_group || g == e->test_extra_ke_group);
+}
+
+/* Initiator:  <-- HDR, SAr1, KEr, Nr, N(NATD)... ; then HDR, SK {IDi, AUTH, ...} --> */
+int ivpn_ikev2_init_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, uint64_t now)
+{
+    ivpn_ike_sa *sa = c->ike;
+    if (rx->hdr.message_id != 0 || ivpn_ikev2_from_initiator(&rx->hdr))
+        return IPSECVPN_ERR_IKE_UNEXPECTED;
+    int rc = ivpn_ikev2_check_rules(e->ctx, rx->hdr.exchange, true, &rx->outer, NULL);
+    if (rc == IPSECVPN_OK)
+        rc = ivpn_ikev2_decode_bodies(e->ctx, &rx->outer, true, &rx->b);
+    if (rc != IPSECVPN_OK)
+        return rc;
+    const ivpn_connection_values *v = ivpn_conn_values(c);
+
+    const ivpn_ikev2_notify *n;
+    if ((n = ivpn_ikev2_bodies_notify(&rx->b, IVPN_IKEV2_N_COOKIE)) && n->data.len >= 1 &&
+        n->data.len <= sizeof(sa->cookie)) {
+        /* <-- HDR, N(COOKIE);  HDR, N(COOKIE), SAi1, KEi, Ni, ... --> (§2.6) */
+        memcpy(sa->cookie, n->data.p, n->data.len);
+        sa->cookie_len = n->data.len;
+        ivpn_ikev2_request_done(e, sa);
+        return send_init_request(e, c, now);
+    }
+    if ((n = ivpn_ikev2_bodies_notify(&rx->b, IVPN_IKEV2_N_INVALID_KE_PAYLOAD))) {
+        uint16_t g = n->data.len == 2 ? (uint16_t)(n->data.p[0] << 8 | n->data.p[1]) : 0;
+        if (!group_offered(e, c, g) || g == sa->ke_group) {
+            IVPN_LOG_WARN(e->ctx, "IKEv2: peer wants DH group %u, which we do not offer", g);
+            ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR, IPSECVPN_ERR_IKE_INVALID_KE);
+            return IPSECVPN_ERR_IKE_INVALID_KE;
+        }
+        /* §1.2: retry with the requested group, same proposals */
+        IVPN_LOG_INFO(e->ctx, "IKEv2: retrying IKE_SA_INIT with DH group %u", g);
+        rc = new_dh_and_nonce(e, sa, g, sa->ni, &sa->ni_len);
+        ivpn_ikev2_request_done(e, sa);
+        if (rc == IPSECVPN_OK)
+            rc = send_init_request(e, c, now);
+        if (rc != IPSECVPN_OK)
+            ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR, rc);
+        return rc;
+    }
+    for (unsigned i = 0; i < rx->b.n_notify; i++) {
+        uint16_t t = rx->b.notify[i].type;
+        if (ivpn_ikev2_notify_is_error(t)) {
+            int reason = t == IVPN_IKEV2_N_NO_PROPOSAL_CHOSEN ? IPSECVPN_ERR_IKE_NO_PROPOSAL
+                                                                : IPSECVPN_ERR_IKE_UNEXPECTED;
+            IVPN_LOG_WARN(e->ctx, "IKEv2: IKE_SA_INIT refused: %s", ivpn_ikev2_notify_name(t));
+            ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR, reason);
+            return reason;
+        }
+    }
+    if ((rx->b.present & (IVPN_IKEV2_HAS_SA | IVPN_IKEV2_HAS_KE | IVPN_IKEV2_HAS_NONCE)) !=
+        (IVPN_IKEV2_HAS_SA | IVPN_IKEV2_HAS_KE | IVPN_IKEV2_HAS_NONCE))
+        return IPSECVPN_ERR_IKE_MALFORMED;
+    ivpn_ikev2_sa ours;
+    ivpn_proposal_ike(&v->ike, e->test_extra_ke_group, &ours);
+    ivpn_algs algs;
+    rc = ivpn_proposal_check_reply(&rx->b.sa, &ours, &algs);
+    if (rc != IPSECVPN_OK || algs.dh != sa->ke_group || rx->b.ke.dh_group != sa->ke_group) {
+        IVPN_LOG_WARN(e->ctx, "IKEv2: the responder chose something we did not offer");
+        ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR, IPSECVPN_ERR_IKE_NO_PROPOSAL);
+        return IPSECVPN_ERR_IKE_NO_PROPOSAL;
+    }
+    sa->algs = algs;
+    memcpy(sa->spi_r, rx->hdr.spi_r, 8);
+    sa->nr_len = rx->b.nonce.data.len;
+    memcpy(sa->nr, rx->b.nonce.data.p, sa->nr_len);
+    rc = compute_keys(sa, &rx->b.ke);
+    if (rc == IPSECVPN_OK)
+        rc = keep_copy(e, &sa->msg2, &sa->msg2_len, rx->msg, rx->len);
+    if (rc != IPSECVPN_OK) {
+        ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR, rc);
+        return rc;
+    }
+    check_natd(sa, rx, &sa->local, &sa->remote);
+    maybe_float(e, c, sa, v->nat_traversal);
+    sa->last_rx = now;
+    ivpn_ikev2_request_done(e, sa);
+    return ivpn_ikev2_auth_send(e, c, now);
+}
+
+void ivpn_ikev2_add_sa(ivpn_msg *m, const ivpn_ikev2_sa *sa) { add_sa(m, sa); }
+void ivpn_ikev2_add_nonce(ivpn_msg *m, const uint8_t *n, size_t len) { add_nonce(m, n, len); }
