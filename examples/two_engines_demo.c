@@ -8,7 +8,10 @@
  * peer device's point of view) and imported. A initiates; both run one poll(2) loop with the
  * earliest of their deadlines as timeout. Once both report the Child SA, ICMP echo packets
  * 10.10.1.1 -> 10.10.2.1 go through A's protect() and B's read() and back, and each inner
- * packet must arrive byte for byte. Exit status 0 means every packet arrived.
+ * packet must arrive byte for byte. The Child SA has a short lifetime (LIFETIME_S), so the
+ * engines' own soft-lifetime timer (80..90 % of it, jittered) rekeys it once after a few
+ * seconds; packets then cross again and must travel on the new SPIs. Exit status 0 means the
+ * rekey happened and every packet arrived.
  *
  * NAT traversal is on at both ends: a host with only UDP sockets (no raw socket for IP
  * protocol 50) needs ESP in UDP (RFC 3948) even where there is no NAT.
@@ -35,6 +38,8 @@
 
 #define BUF_SIZE (4096 + IPSECVPN_ESP_HEADROOM + IPSECVPN_ESP_TAILROOM)
 #define PACKETS 5
+#define LIFETIME_S "8" /* ipsec.lifetime: soft rekey after 6.4..7.2 s */
+#define REKEY_WAIT_MS 12000
 
 typedef struct side {
     const char *label, *addr;
@@ -45,6 +50,8 @@ typedef struct side {
     uint32_t conn_id;
     int fd[2]; /* IKE port, NAT-T port */
     int child_up;
+    int rekeyed;      /* CHILD_REKEYED events seen */
+    uint32_t spi_out; /* SPI of the last ESP packet this side sent */
 } side;
 
 static unsigned ike_port, natt_port;
@@ -93,6 +100,8 @@ static void demo_event(void *user_data, const ipsecvpn_event *ev)
     host_sa_event(NULL, ev);
     if (ev->type == IPSECVPN_EVENT_CHILD_UP || ev->type == IPSECVPN_EVENT_CHILD_REKEYED)
         s->child_up = 1;
+    if (ev->type == IPSECVPN_EVENT_CHILD_REKEYED)
+        s->rekeyed++;
     else if (ev->type == IPSECVPN_EVENT_CHILD_DOWN)
         s->child_up = 0;
 }
@@ -156,6 +165,7 @@ static int pump(side *sides, uint64_t ms, int (*done)(side *), uint8_t *got, siz
 }
 
 static int both_up(side *s) { return s[0].child_up && s[1].child_up; }
+static int both_rekeyed(side *s) { return s[0].rekeyed && s[1].rekeyed; }
 
 /* An ICMP echo request from @p src to @p dst (IPv4, checksums left zero: not checked by
  * ESP; a real stack would fill them). */
@@ -194,7 +204,8 @@ static int carry(side *sides, side *from, const char *src, const char *dst, uint
         printf("%s: protect failed: %s\n", from->label, ipsecvpn_strerror(rc));
         return 0;
     }
-    host_sa_count_out(host_be32(buf + out_off), len);
+    from->spi_out = host_be32(buf + out_off);
+    host_sa_count_out(from->spi_out, len);
     if (demo_send(from, &local, &remote, buf + out_off, out_len) != 0)
         return 0;
     int ok = pump(sides, 2000, NULL, got, &got_len) && got_len == len &&
@@ -210,14 +221,14 @@ static int make_connections(side *a, side *b)
 {
     static const char *const fields[] = {
         "name", "local_address", "peer_address", "psk", "ike.version", "routing_mode",
-        "local_cidrs", "remote_cidrs", "nat_traversal",
+        "local_cidrs", "remote_cidrs", "nat_traversal", "ipsec.lifetime",
     };
     const char *values[] = {"two-engines-demo", a->addr, b->addr, "Demo-PSK-123",
-                            "ikev2", "protected-flows", "10.10.1.0/24", "10.10.2.0/24", "on"};
+                            "ikev2", "protected-flows", "10.10.1.0/24", "10.10.2.0/24", "on", LIFETIME_S};
     char json[8192];
     int rc = ipsecvpn_connection_new(a->ctx, IPSECVPN_PROFILE_CLOUD, &a->conn);
     if (rc == IPSECVPN_OK)
-        rc = ipsecvpn_connection_update(a->conn, fields, values, 9, NULL);
+        rc = ipsecvpn_connection_update(a->conn, fields, values, 10, NULL);
     if (rc == IPSECVPN_OK)
         rc = ipsecvpn_connection_export(a->conn, IPSECVPN_EXPORT_JSON, json, sizeof(json), NULL);
     if (rc == IPSECVPN_OK)
@@ -301,8 +312,27 @@ int main(int argc, char **argv)
         delivered += carry(sides, &sides[1], "10.10.2.1", "10.10.1.1", seq);
     }
     host_sa_print_counters();
-    printf("%d of %d packets delivered\n", delivered, 2 * PACKETS);
-    status = delivered == 2 * PACKETS ? 0 : 1;
+    uint32_t old_spi[2] = {sides[0].spi_out, sides[1].spi_out};
+    printf("waiting for the Child SA's soft lifetime (ipsec.lifetime %s s) to rekey it\n",
+           LIFETIME_S);
+    int rekeyed = pump(sides, REKEY_WAIT_MS, both_rekeyed, NULL, NULL);
+    if (!rekeyed)
+        printf("the Child SA was NOT rekeyed within %d s\n", REKEY_WAIT_MS / 1000);
+    else /* let the initiator's delete of the old pair finish before checking the new one */
+        pump(sides, 200, NULL, NULL, NULL);
+    for (uint16_t seq = PACKETS + 1; rekeyed && seq <= 2 * PACKETS; seq++) {
+        delivered += carry(sides, &sides[0], "10.10.1.1", "10.10.2.1", seq);
+        delivered += carry(sides, &sides[1], "10.10.2.1", "10.10.1.1", seq);
+    }
+    int new_spis = rekeyed && sides[0].spi_out != old_spi[0] && sides[1].spi_out != old_spi[1];
+    if (rekeyed)
+        printf("after the rekey: A sends on SPI 0x%08" PRIx32 " (was 0x%08" PRIx32
+               "), B on 0x%08" PRIx32 " (was 0x%08" PRIx32 "): %s\n",
+               sides[0].spi_out, old_spi[0], sides[1].spi_out, old_spi[1],
+               new_spis ? "new SPIs" : "SAME SPIs");
+    host_sa_print_counters();
+    printf("%d of %d packets delivered\n", delivered, 4 * PACKETS);
+    status = rekeyed && new_spis && delivered == 4 * PACKETS ? 0 : 1;
     closing = 1;
     ipsecvpn_engine_remove_connection(sides[0].engine, sides[0].conn_id, now_ms());
     pump(sides, 300, NULL, NULL, NULL); /* B sees the delete */

@@ -32,15 +32,20 @@
  * policy field under `ipsec.`.
  *
  * IKE policy: `name`, `description`, `version` (ikev1|ikev2), `mode` (main|aggressive),
- * `encryption` (aes|aes192|aes256|des|3des), `integrity` (alias `authentication`:
- * md5|sha1|sha256|sha384|sha512), `dh_group` (alias `pfs`, as the OpenStack IKE policy
- * calls it: group1|group2|group5|group14), `lifetime`
+ * `encryption` (aes|aes192|aes256|des|3des|aes128gcm16|aes256gcm16, the last two also
+ * spelled `aes-128-gcm-16` / `aes-256-gcm-16`: AES-GCM with a 16-byte ICV, IKEv2 only),
+ * `integrity` (alias `authentication`: md5|sha1|sha256|sha384|sha512; with a GCM IKE
+ * encryption it only picks the PRF, e.g. sha256 -> PRF_HMAC_SHA2_256, as RFC 5282 has no
+ * integrity transform), `dh_group` (alias `pfs`, as the OpenStack IKE policy
+ * calls it: group1|group2|group5|group14|group19|group20|group21|group31, also spelled
+ * ecp256|ecp384|ecp521|x25519), `lifetime`
  * (seconds), `local_id`, `remote_id` (IPv4, IPv6, FQDN, user\@fqdn or key id; empty = the
  * gateway's address).
  *
  * IPsec policy: `name`, `description`, `protocol` (esp), `mode` (tunnel|transport),
- * `encryption`, `integrity` (alias `authentication`), `pfs` (disabled|group1|group2|group5|
- * group14), `lifetime` (seconds), `initiator` (bi-directional|response-only). A connection
+ * `encryption`, `integrity` (alias `authentication`; ignored with a GCM encryption: the
+ * ESP proposal then has no integrity transform), `pfs` (disabled|group1|group2|group5|
+ * group14|group19|group20|group21|group31), `lifetime` (seconds), `initiator` (bi-directional|response-only). A connection
  * has one initiator: its `ipsec.initiator` is its `initiator`, and adopting an IPsec policy
  * sets it to the policy's.
  *
@@ -158,7 +163,8 @@ IPSECVPN_EXPORT int ipsecvpn_enum_parse(const char *kind, const char *text,
                                         const char **canonical, int *value);
 /**
  * @brief Key size of an encryption spelling: 128 for `aes` / `aes-128`, 192 for `aes192`,
- *        256 for `aes256`, 64 for `des`, 192 for `3des`.
+ *        256 for `aes256`, 64 for `des`, 192 for `3des`, 128 / 256 for `aes128gcm16` /
+ *        `aes256gcm16` (without the 4-byte salt).
  * @return the key size in bits, or 0 if @p text is not an encryption value (or NULL).
  */
 IPSECVPN_EXPORT unsigned ipsecvpn_enum_key_bits(const char *text);

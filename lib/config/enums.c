@@ -18,6 +18,10 @@ static const ivpn_enum_entry encryption[] = {
     {"aes256", IPSECVPN_ENCR_AES_CBC, 256, {"aes-256", "aes256-cbc", NULL}},
     {"des", IPSECVPN_ENCR_DES, 64, {"des-cbc", NULL}},
     {"3des", IPSECVPN_ENCR_3DES, 192, {"3des-cbc", "des3", "tripledes", NULL}},
+    /* AEAD (RFC 4106/5282): no ESP integrity transform; IKE still takes its PRF from the
+     * integrity field (sha256 -> PRF_HMAC_SHA2_256), so that field keeps its meaning there. */
+    {"aes128gcm16", IPSECVPN_ENCR_AES_GCM_16, 128, {"aes-128-gcm-16", "aes128-gcm16", NULL}},
+    {"aes256gcm16", IPSECVPN_ENCR_AES_GCM_16, 256, {"aes-256-gcm-16", "aes256-gcm16", NULL}},
 };
 
 static const ivpn_enum_entry integrity[] = {
@@ -32,7 +36,11 @@ static const ivpn_enum_entry integrity[] = {
     {"group1", IPSECVPN_DH_MODP768, 0, {"modp768", "dh1", NULL}},       \
     {"group2", IPSECVPN_DH_MODP1024, 0, {"modp1024", "dh2", NULL}},     \
     {"group5", IPSECVPN_DH_MODP1536, 0, {"modp1536", "dh5", NULL}},     \
-    {"group14", IPSECVPN_DH_MODP2048, 0, {"modp2048", "dh14", NULL}}
+    {"group14", IPSECVPN_DH_MODP2048, 0, {"modp2048", "dh14", NULL}},    \
+    {"group19", IPSECVPN_DH_ECP256, 0, {"ecp256", "dh19", NULL}},       \
+    {"group20", IPSECVPN_DH_ECP384, 0, {"ecp384", "dh20", NULL}},       \
+    {"group21", IPSECVPN_DH_ECP521, 0, {"ecp521", "dh21", NULL}},       \
+    {"group31", IPSECVPN_DH_CURVE25519, 0, {"x25519", "curve25519", "dh31", NULL}}
 
 static const ivpn_enum_entry dh_group[] = {GROUPS};
 static const ivpn_enum_entry pfs[] = {

@@ -15,7 +15,8 @@
 
 static const ivpn_name_map encryption_names[] = {
     {"aes", "aes128"}, {"aes192", "aes192"}, {"aes256", "aes256"},
-    {"des", "des"},    {"3des", "3des"},     {NULL, NULL},
+    {"des", "des"},    {"3des", "3des"},
+    {"aes128gcm16", "aes_gcm128"}, {"aes256gcm16", "aes_gcm256"}, {NULL, NULL},
 };
 static const ivpn_name_map integrity_names[] = {
     {"md5", "md5"},         {"sha1", "sha1"},       {"sha256", "sha2_256"},
@@ -23,8 +24,13 @@ static const ivpn_name_map integrity_names[] = {
 };
 static const ivpn_name_map group_names[] = {
     {"group1", "modp768"}, {"group2", "modp1024"}, {"group5", "modp1536"},
-    {"group14", "modp2048"}, {NULL, NULL},
+    {"group14", "modp2048"}, {"group19", "dh19"}, {"group20", "dh20"},
+    {"group21", "dh21"},     {"group31", "dh31"}, {NULL, NULL},
 };
+
+/* With an AEAD the IKE "integrity" libreswan reads is the PRF (ike=aes_gcm128-sha2_256;dh31),
+ * and ESP has none: esp=aes_gcm256 alone. */
+static bool is_aead(const char *canonical) { return strstr(canonical, "gcm") != NULL; }
 static const ivpn_name_map dpd_action_names[] = {
     {"hold", "hold"},       {"restart", "restart"},         {"clear", "clear"},
     {"disabled", "clear"},  {"restart-by-peer", "restart"}, {NULL, NULL},
@@ -132,10 +138,13 @@ int ivpn_export_libreswan(const ipsecvpn_connection *c, const ivpn_export_view *
     ivpn_w_char(w, '\n');
     write_subnets(w, "right", v->remote_ts);
     ivpn_w_fmt(w, "    ike=%s-%s;%s\n", ike_encr, ike_integ, ike_group);
+    ivpn_w_fmt(w, "    esp=%s", esp_encr);
+    if (!is_aead(v->esp_encryption))
+        ivpn_w_fmt(w, "-%s", esp_integ);
     if (pfs)
-        ivpn_w_fmt(w, "    esp=%s-%s;%s\n    pfs=yes\n", esp_encr, esp_integ, pfs);
+        ivpn_w_fmt(w, ";%s\n    pfs=yes\n", pfs);
     else
-        ivpn_w_fmt(w, "    esp=%s-%s\n    pfs=no\n", esp_encr, esp_integ);
+        ivpn_w_str(w, "\n    pfs=no\n");
     /* libreswan has no "never expire": lifetime 0 keeps its defaults */
     if (v->ike_lifetime)
         ivpn_w_fmt(w, "    ikelifetime=%lus\n", (unsigned long)v->ike_lifetime);

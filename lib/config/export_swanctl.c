@@ -15,7 +15,8 @@
 
 static const ivpn_name_map encryption_names[] = {
     {"aes", "aes128"}, {"aes192", "aes192"}, {"aes256", "aes256"},
-    {"des", "des"},    {"3des", "3des"},     {NULL, NULL},
+    {"des", "des"},    {"3des", "3des"},
+    {"aes128gcm16", "aes128gcm16"}, {"aes256gcm16", "aes256gcm16"}, {NULL, NULL},
 };
 static const ivpn_name_map integrity_names[] = {
     {"md5", "md5"},       {"sha1", "sha1"},     {"sha256", "sha256"},
@@ -23,8 +24,17 @@ static const ivpn_name_map integrity_names[] = {
 };
 static const ivpn_name_map group_names[] = {
     {"group1", "modp768"}, {"group2", "modp1024"}, {"group5", "modp1536"},
-    {"group14", "modp2048"}, {NULL, NULL},
+    {"group14", "modp2048"}, {"group19", "ecp256"}, {"group20", "ecp384"},
+    {"group21", "ecp521"},  {"group31", "curve25519"}, {NULL, NULL},
 };
+/* With an AEAD (RFC 5282) IKE names the PRF explicitly ("prfsha256": strongSwan cannot derive
+ * it from an integrity algorithm there is none of) and ESP has no integrity algorithm. */
+static const ivpn_name_map prf_names[] = {
+    {"md5", "prfmd5"},       {"sha1", "prfsha1"},     {"sha256", "prfsha256"},
+    {"sha384", "prfsha384"}, {"sha512", "prfsha512"}, {NULL, NULL},
+};
+
+static bool is_aead(const char *canonical) { return strstr(canonical, "gcm") != NULL; }
 /* Our DPD action, and what the peer's CHILD_SA does when it declares us dead. */
 static const ivpn_name_map dpd_action_names[] = {
     {"hold", "trap"},       {"restart", "restart"},         {"clear", "clear"},
@@ -97,14 +107,16 @@ static void write_psk(ivpn_writer *w, unsigned indent, const char *psk)
     ivpn_w_char(w, '\n');
 }
 
-/* "aes256-sha256-modp2048"; group may be NULL (no DH in the proposal). */
+/* "aes256-sha256-modp2048"; integ (AEAD ESP) and group (no DH) may be NULL. */
 static void write_proposal(ivpn_writer *w, unsigned indent, const char *key, const char *encr,
                            const char *integ, const char *group)
 {
     write_key(w, indent, key);
     ivpn_w_str(w, encr);
-    ivpn_w_char(w, '-');
-    ivpn_w_str(w, integ);
+    if (integ) {
+        ivpn_w_char(w, '-');
+        ivpn_w_str(w, integ);
+    }
     if (group) {
         ivpn_w_char(w, '-');
         ivpn_w_str(w, group);
@@ -158,7 +170,9 @@ static void write_child_lifetime(ivpn_writer *w, uint32_t lifetime)
 int ivpn_export_swanctl(const ipsecvpn_connection *c, const ivpn_export_view *v, ivpn_writer *w)
 {
     const char *ike_encr = ivpn_export_map(encryption_names, v->ike_encryption);
-    const char *ike_integ = ivpn_export_map(integrity_names, v->ike_integrity);
+    const char *ike_integ = ivpn_export_map(is_aead(v->ike_encryption) ? prf_names
+                                                                       : integrity_names,
+                                            v->ike_integrity);
     const char *ike_group = ivpn_export_map(group_names, v->ike_dh_group);
     const char *esp_encr = ivpn_export_map(encryption_names, v->esp_encryption);
     const char *esp_integ = ivpn_export_map(integrity_names, v->esp_integrity);
@@ -203,7 +217,8 @@ int ivpn_export_swanctl(const ipsecvpn_connection *c, const ivpn_export_view *v,
     ivpn_w_str(w, " {\n");
     write_list(w, 16, "local_ts", v->local_ts);
     write_list(w, 16, "remote_ts", v->remote_ts);
-    write_proposal(w, 16, "esp_proposals", esp_encr, esp_integ, pfs);
+    write_proposal(w, 16, "esp_proposals", esp_encr, is_aead(v->esp_encryption) ? NULL : esp_integ,
+                   pfs);
     write_line(w, 16, "mode", v->transport ? "transport" : "tunnel");
     write_child_lifetime(w, v->esp_lifetime);
     static const char *const start_actions[] = {"trap", "start", "none"};

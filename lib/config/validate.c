@@ -151,6 +151,12 @@ static void ike_rules(const ivpn_ike_values *v, ipsecvpn_profile profile, ivpn_f
         check_identity(&v->local_id, "ike.local_id", v, profile, f);
     if (!ivpn_find_stop(f))
         check_identity(&v->remote_id, "ike.remote_id", v, profile, f);
+    /* RFC 5282 defines AEAD for the IKEv2 SK payload only; IKEv1 phase 1 has no AEAD form. */
+    if (v->encryption.id == IPSECVPN_ENCR_AES_GCM_16 && v->version == IVPN_IKEV1 &&
+        !ivpn_find_stop(f))
+        ivpn_find(f, IPSECVPN_ERR_CONFIG_CONFLICT, false, "ike.encryption",
+                  "an AEAD cipher needs ike.version ikev2",
+                  ivpn_enum_canonical("encryption", v->encryption.id, v->encryption.key_bits));
 }
 
 int ivpn_validate_ike(const ivpn_ike_values *v, ipsecvpn_profile profile, ivpn_findings *f)

@@ -199,7 +199,7 @@ ikev2_fail() {
 }
 
 # ikev2_begin TAG IKE_PROPOSAL ESP_PROPOSAL [CHARON_EXTRA]: work dir, both namespaces,
-# charon with the case loaded. Sets NS_C, NS_H, C (charon's dir), HOSTLOG. Exits on failure.
+# charon with the case loaded (ikev2_swanctl_conf, or ikev2_case_swanctl if defined). Sets NS_C, NS_H, C (charon's dir), HOSTLOG. Exits on failure.
 ikev2_begin() {
     trap 'ikev2_stop_host; ivpn_cleanup' EXIT
     ivpn_workdir_create
@@ -210,7 +210,14 @@ ikev2_begin() {
     : >"$HOSTLOG"
     ikev2_topology "$NS_C" "$NS_H" || { echo "FAIL: namespaces"; exit 1; }
     ivpn_start_charon "$NS_C" "$C" || { echo "FAIL: charon did not start"; exit 1; }
-    ikev2_swanctl_conf "$2" "$3" "${4:-}" >"$IVPN_WORK/swanctl.conf"
+    # a case may supply charon's file itself (e.g. our exporter's output) by defining
+    # ikev2_case_swanctl, which writes it to stdout once the work dir exists
+    if declare -F ikev2_case_swanctl >/dev/null; then
+        ikev2_case_swanctl >"$IVPN_WORK/swanctl.conf" ||
+            { echo "FAIL: no swanctl.conf for charon"; exit 1; }
+    else
+        ikev2_swanctl_conf "$2" "$3" "${4:-}" >"$IVPN_WORK/swanctl.conf"
+    fi
     local out
     out=$(ivpn_swanctl "$C" --load-all --noprompt --file "$IVPN_WORK/swanctl.conf" 2>&1) ||
         { echo "FAIL: charon does not load the case: $out"; exit 1; }

@@ -1,6 +1,8 @@
 #!/bin/bash
 # IKEv2 life after establishment, against strongSwan's charon (topology in ikev2_lib.sh).
-# Usage: ikev2_lifecycle.sh HOST_BINARY ROLE KIND   (ROLE: who establishes, as in ikev2_case.sh)
+# Usage: ikev2_lifecycle.sh HOST_BINARY ROLE KIND [EXPORT_BINARY]
+#   (ROLE: who establishes, as in ikev2_case.sh; EXPORT_BINARY: ikev2_export_swanctl, needed
+#   by exported-swanctl)
 #   child-rekey-ours  our Child SA lifetime is 8 s: we rekey it (CREATE_CHILD_SA with PFS)
 #   ike-rekey-ours    our IKE SA lifetime is 8 s: we rekey the IKE SA; charon then rekeys the
 #                     Child SA under the new IKE SA (proves the new keys on both sides)
@@ -13,11 +15,15 @@
 #   acquire           no --initiate: our first outbound packet starts the negotiation
 #   effective-immediately  no --initiate, effective_immediately=yes: we initiate at once
 #   response-only     traffic from our side must not start a negotiation; charon's does
+#   exported-swanctl  charon runs on the swanctl.conf our exporter writes for the peer of our
+#                     own connection, loaded as is (ipsecvpn_connection_export, SWANCTL)
+#   rekey-under-ping  our IKE SA lives 10 s and our Child SA 6 s: both are rekeyed (the Child
+#                     SA twice) during a ping each way every 0.2 s, and no reply may be lost
 # Every kind ends with traffic checked on both sides' counters where a tunnel should exist.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ikev2_lib.sh"
-[ $# -eq 3 ] || { echo "usage: $0 HOST ROLE KIND"; exit 2; }
-HOST_BIN=$1 ROLE=$2 KIND=$3
+[ $# -eq 3 ] || [ $# -eq 4 ] || { echo "usage: $0 HOST ROLE KIND [EXPORT_BINARY]"; exit 2; }
+HOST_BIN=$1 ROLE=$2 KIND=$3 EXPORT_BIN=${4:-}
 ivpn_require_root_and_charon
 [ -x "$HOST_BIN" ] || ivpn_skip "ipsecvpn_host is not built ($HOST_BIN): the IKE engine" \
     "(ipsecvpn_engine_new) is not in lib/ yet"
@@ -31,12 +37,24 @@ dpd-ours | peer-dead) extra_host=(dpd.enabled=on dpd.interval=1 dpd.timeout=4) ;
 ike-rekey-charon | delete-charon | delete-ours | acquire) ;;
 effective-immediately) extra_host=(effective_immediately=yes) ;;
 response-only) extra_host=(initiator=response-only) ;;
+rekey-under-ping) extra_host=(ike.lifetime=10 ipsec.lifetime=6) ;;
+exported-swanctl)
+    [ -x "$EXPORT_BIN" ] || { echo "exported-swanctl needs the export binary"; exit 2; }
+    # charon's whole file is our exporter's output for the peer of our host's connection
+    ikev2_case_swanctl() {
+        write_host_conf
+        "$EXPORT_BIN" "$IVPN_WORK/host.conf"
+    }
+    ;;
 *) echo "unknown KIND $KIND"; exit 2 ;;
 esac
+write_host_conf() {
+    ikev2_host_conf lines aes sha256 group14 aes sha256 group14 >"$IVPN_WORK/host.conf"
+    printf '%s\n' "${extra_host[@]}" >>"$IVPN_WORK/host.conf"
+}
 echo "case: we are $ROLE, $KIND"
 ikev2_begin v2l aes128-sha256-modp2048 aes128-sha256-modp2048 "$charon_extra"
-ikev2_host_conf lines aes sha256 group14 aes sha256 group14 >"$IVPN_WORK/host.conf"
-printf '%s\n' "${extra_host[@]}" >>"$IVPN_WORK/host.conf"
+write_host_conf
 args=()
 case "$ROLE/$KIND" in
 */acquire | */effective-immediately | */response-only) ;; # no --initiate: that is the point
@@ -159,6 +177,37 @@ delete-charon)
     ;;
 acquire | effective-immediately | response-only)
     grep -m1 '^event ACQUIRE' "$HOSTLOG"
+    traffic_ok
+    ;;
+exported-swanctl)
+    echo "charon loaded our exported swanctl.conf:"
+    sed 's/secret = .*/secret = (hidden)/' "$IVPN_WORK/swanctl.conf"
+    ivpn_swanctl "$C" --list-conns 2>/dev/null | grep -q '^ivpn:' ||
+        ikev2_fail "charon does not list the exported connection"
+    traffic_ok
+    ;;
+rekey-under-ping)
+    # a continuous ping each way across both lifetimes; every reply must come back
+    ip netns exec "$NS_H" ping -n -q -c 60 -i 0.2 -W 2 -I $IKEV2_H_INNER $IKEV2_C_INNER \
+        >"$IVPN_WORK/ping-ours.out" 2>&1 &
+    ping_ours=$!
+    ip netns exec "$NS_C" ping -n -q -c 60 -i 0.2 -W 2 -I $IKEV2_C_INNER $IKEV2_H_INNER \
+        >"$IVPN_WORK/ping-charon.out" 2>&1 &
+    ping_charon=$!
+    wait "$ping_ours" || ikev2_fail "the ping from our side failed"
+    wait "$ping_charon" || ikev2_fail "the ping from charon's side failed"
+    for side in ours charon; do
+        sum=$(grep -E 'transmitted' "$IVPN_WORK/ping-$side.out")
+        echo "ping from $side: $sum"
+        case "$sum" in *" 0% packet loss"*) ;; *) ikev2_fail "ping from $side lost replies: $sum" ;; esac
+    done
+    n_child=$(grep -c '^event CHILD_REKEYED' "$HOSTLOG")
+    echo "our host reported $n_child CHILD_REKEYED events"
+    [ "$n_child" -ge 1 ] || ikev2_fail "our host did not rekey the Child SA"
+    child_changed || ikev2_fail "charon shows no new Child SA"
+    ike_changed || ikev2_fail "charon's IKE SA was not rekeyed (SPIs still $first_ike)"
+    echo "charon IKE SPIs now: $(ikev2_charon_ike_spis)"
+    grep -E 'rekey(ing|ed) (IKE|CHILD)_SA|(IKE|CHILD)_SA .* rekeyed' "$C/charon.log" | head -n 6
     traffic_ok
     ;;
 delete-ours)

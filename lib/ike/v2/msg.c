@@ -5,6 +5,10 @@
  *   generic header | IV | E(inner payloads | padding | Pad Length) | ICV
  * The ICV covers the message from the IKE header to the end of the ciphertext, with the
  * header's Length already final.
+ *
+ * With an AEAD (AES-GCM-16, RFC 5282) the layout is the same with an 8-byte IV and the
+ * 16-byte tag as ICV; the additional data is the IKE header plus the SK generic payload
+ * header (everything before the IV), the key is SK_e = key || 4-byte salt, no SK_a.
  */
 #include <string.h>
 
@@ -93,6 +97,40 @@ static const uint8_t *mac_key(const ivpn_ike_sa *sa, bool sending)
     return sa->initiator == sending ? sa->sk_ai : sa->sk_ar;
 }
 
+/* CBC: encrypt the padded content in place, then the ICV over everything before it. */
+static int sk_seal_cbc(ipsecvpn_engine *e, const ivpn_ike_sa *sa, const ivpn_cipher_info *ci,
+                       const ivpn_integ_info *ii, uint8_t *buf, size_t total, size_t padded)
+{
+    uint8_t *iv = buf + IVPN_IKEV2_HDR_LEN + 4;
+    uint8_t *ct = iv + ci->iv_len;
+    ivpn_cipher *c = NULL;
+    ivpn_integ *mac = NULL;
+    int rc = ivpn_cipher_new(e->ctx, ci, enc_key(sa, true), sa->encr_len, &c);
+    if (rc == IPSECVPN_OK)
+        rc = ivpn_cipher_cbc_encrypt(c, iv, ct, ct, padded);
+    if (rc == IPSECVPN_OK)
+        rc = ivpn_integ_new(e->ctx, ii, mac_key(sa, true), sa->integ_len, &mac);
+    if (rc == IPSECVPN_OK)
+        rc = ivpn_integ_compute(mac, buf, total - ii->icv_len, NULL, 0, buf + total - ii->icv_len);
+    ivpn_cipher_free(e->ctx, c);
+    ivpn_integ_free(e->ctx, mac);
+    return rc;
+}
+
+/* AEAD: the IV sits at buf + aad_len; the tag follows the padded content. */
+static int sk_seal_aead(ipsecvpn_engine *e, const ivpn_ike_sa *sa, const ivpn_cipher_info *ci,
+                        uint8_t *buf, size_t aad_len, size_t padded)
+{
+    uint8_t *iv = buf + aad_len;
+    uint8_t *ct = iv + ci->iv_len;
+    ivpn_aead *a = NULL;
+    int rc = ivpn_aead_new(e->ctx, ci, enc_key(sa, true), sa->encr_len, &a);
+    if (rc == IPSECVPN_OK)
+        rc = ivpn_aead_encrypt(a, iv, buf, aad_len, ct, padded, ct + padded);
+    ivpn_aead_free(e->ctx, a);
+    return rc;
+}
+
 int ivpn_msg_finish_sk(ipsecvpn_engine *e, const ivpn_ike_sa *sa, uint8_t exchange,
                        bool response, uint32_t msgid, ivpn_msg *m, uint8_t **out,
                        size_t *out_len)
@@ -102,12 +140,13 @@ int ivpn_msg_finish_sk(ipsecvpn_engine *e, const ivpn_ike_sa *sa, uint8_t exchan
         return ivpn_wr_status(&m->w);
     const ivpn_cipher_info *ci = ivpn_cipher_lookup(sa->algs.encr, sa->algs.encr_bits);
     const ivpn_integ_info *ii = ivpn_integ_lookup(sa->algs.integ);
-    if (!ci || ci->aead || !ii)
-        return IPSECVPN_ERR_UNSUPPORTED; /* IKE with an AEAD is not offered by the config */
+    if (!ci || (!ci->aead && !ii))
+        return IPSECVPN_ERR_CRYPTO_ALG;
+    size_t icv_len = ci->aead ? ci->icv_len : ii->icv_len;
     size_t plain = ivpn_wr_len(&m->w) - 1;
     size_t bs = ci->block_size;
     size_t padded = (plain + 1 + bs - 1) / bs * bs;
-    size_t sk_len = 4 + ci->iv_len + padded + ii->icv_len;
+    size_t sk_len = 4 + ci->iv_len + padded + icv_len;
     size_t total = IVPN_IKEV2_HDR_LEN + sk_len;
     uint8_t *buf = ivpn_zalloc(e->ctx, total);
     if (!buf)
@@ -131,18 +170,10 @@ int ivpn_msg_finish_sk(ipsecvpn_engine *e, const ivpn_ike_sa *sa, uint8_t exchan
         rc = ivpn_random(e->ctx, iv, ci->iv_len);
     memcpy(ct, m->buf + 1, plain);
     ct[padded - 1] = (uint8_t)(padded - plain - 1); /* Pad Length; padding bytes stay zero */
-    ivpn_cipher *c = NULL;
-    ivpn_integ *mac = NULL;
-    if (rc == IPSECVPN_OK)
-        rc = ivpn_cipher_new(e->ctx, ci, enc_key(sa, true), sa->encr_len, &c);
-    if (rc == IPSECVPN_OK)
-        rc = ivpn_cipher_cbc_encrypt(c, iv, ct, ct, padded);
-    if (rc == IPSECVPN_OK)
-        rc = ivpn_integ_new(e->ctx, ii, mac_key(sa, true), sa->integ_len, &mac);
-    if (rc == IPSECVPN_OK)
-        rc = ivpn_integ_compute(mac, buf, total - ii->icv_len, NULL, 0, buf + total - ii->icv_len);
-    ivpn_cipher_free(e->ctx, c);
-    ivpn_integ_free(e->ctx, mac);
+    if (rc == IPSECVPN_OK && ci->aead)
+        rc = sk_seal_aead(e, sa, ci, buf, (size_t)(iv - buf), padded);
+    else if (rc == IPSECVPN_OK)
+        rc = sk_seal_cbc(e, sa, ci, ii, buf, total, padded);
     ivpn_wipe(m->buf, ivpn_wr_len(&m->w));
     if (rc != IPSECVPN_OK) {
         ivpn_free(e->ctx, buf);
@@ -151,6 +182,47 @@ int ivpn_msg_finish_sk(ipsecvpn_engine *e, const ivpn_ike_sa *sa, uint8_t exchan
     *out = buf;
     *out_len = total;
     return IPSECVPN_OK;
+}
+
+/* CBC: verify the ICV over the header..ciphertext first, then decrypt into rx->plain. */
+static int sk_open_cbc(ipsecvpn_engine *e, const ivpn_ike_sa *sa, const ivpn_cipher_info *ci,
+                       const ivpn_integ_info *ii, ivpn_rx *rx, const uint8_t *iv, size_t ct_len)
+{
+    const uint8_t *ct = iv + ci->iv_len;
+    const uint8_t *icv = ct + ct_len;
+    ivpn_integ *mac = NULL;
+    ivpn_cipher *c = NULL;
+    int rc = ivpn_integ_new(e->ctx, ii, mac_key(sa, false), sa->integ_len, &mac);
+    if (rc == IPSECVPN_OK &&
+        ivpn_integ_verify(mac, rx->msg, (size_t)(icv - rx->msg), NULL, 0, icv) != IPSECVPN_OK) {
+        IVPN_LOG_WARN(e->ctx, "IKEv2: SK integrity check failed, message dropped");
+        rc = IPSECVPN_ERR_IKE_INTEGRITY;
+    }
+    ivpn_integ_free(e->ctx, mac);
+    if (rc == IPSECVPN_OK)
+        rc = ivpn_cipher_new(e->ctx, ci, enc_key(sa, false), sa->encr_len, &c);
+    if (rc == IPSECVPN_OK)
+        rc = ivpn_cipher_cbc_decrypt(c, iv, ct, rx->plain, ct_len);
+    ivpn_cipher_free(e->ctx, c);
+    return rc;
+}
+
+/* AEAD: additional data is everything before the IV; the tag is checked before release. */
+static int sk_open_aead(ipsecvpn_engine *e, const ivpn_ike_sa *sa, const ivpn_cipher_info *ci,
+                        ivpn_rx *rx, const uint8_t *iv, size_t ct_len)
+{
+    const uint8_t *ct = iv + ci->iv_len;
+    ivpn_aead *a = NULL;
+    memcpy(rx->plain, ct, ct_len);
+    int rc = ivpn_aead_new(e->ctx, ci, enc_key(sa, false), sa->encr_len, &a);
+    if (rc == IPSECVPN_OK &&
+        ivpn_aead_decrypt(a, iv, rx->msg, (size_t)(iv - rx->msg), rx->plain, ct_len,
+                          ct + ct_len) != IPSECVPN_OK) {
+        IVPN_LOG_WARN(e->ctx, "IKEv2: SK integrity check failed, message dropped");
+        rc = IPSECVPN_ERR_IKE_INTEGRITY;
+    }
+    ivpn_aead_free(e->ctx, a);
+    return rc;
 }
 
 int ivpn_rx_open(ipsecvpn_engine *e, const ivpn_ike_sa *sa, ivpn_rx *rx)
@@ -170,37 +242,22 @@ int ivpn_rx_open(ipsecvpn_engine *e, const ivpn_ike_sa *sa, ivpn_rx *rx)
         return rc;
     const ivpn_cipher_info *ci = ivpn_cipher_lookup(sa->algs.encr, sa->algs.encr_bits);
     const ivpn_integ_info *ii = ivpn_integ_lookup(sa->algs.integ);
-    if (!ci || ci->aead || !ii)
-        return IPSECVPN_ERR_UNSUPPORTED;
+    if (!ci || (!ci->aead && !ii))
+        return IPSECVPN_ERR_CRYPTO_ALG;
+    size_t icv_len = ci->aead ? ci->icv_len : ii->icv_len;
+    size_t unit = ci->aead ? 1 : ci->block_size; /* AEAD: any length, the tag checks it */
     size_t enc = sk.encrypted.len;
-    if (enc < (size_t)ci->iv_len + ci->block_size + ii->icv_len ||
-        (enc - ci->iv_len - ii->icv_len) % ci->block_size != 0) {
+    if (enc < (size_t)ci->iv_len + unit + icv_len || (enc - ci->iv_len - icv_len) % unit != 0) {
         IVPN_LOG_WARN(e->ctx, "IKEv2: SK payload of %zu bytes does not fit the cipher", enc);
         return IPSECVPN_ERR_IKE_MALFORMED;
     }
-    size_t ct_len = enc - ci->iv_len - ii->icv_len;
+    size_t ct_len = enc - ci->iv_len - icv_len;
     const uint8_t *iv = sk.encrypted.p;
-    const uint8_t *ct = iv + ci->iv_len;
-    const uint8_t *icv = ct + ct_len;
-    size_t covered = (size_t)(icv - rx->msg);
-
-    ivpn_integ *mac = NULL;
-    ivpn_cipher *c = NULL;
-    rc = ivpn_integ_new(e->ctx, ii, mac_key(sa, false), sa->integ_len, &mac);
-    if (rc == IPSECVPN_OK && ivpn_integ_verify(mac, rx->msg, covered, NULL, 0, icv) != IPSECVPN_OK) {
-        IVPN_LOG_WARN(e->ctx, "IKEv2: SK integrity check failed, message dropped");
-        rc = IPSECVPN_ERR_IKE_INTEGRITY;
-    }
-    ivpn_integ_free(e->ctx, mac);
-    if (rc != IPSECVPN_OK)
-        return rc;
     rx->plain = ivpn_malloc(e->ctx, ct_len);
     if (!rx->plain)
         return IPSECVPN_ERR_NOMEM;
-    rc = ivpn_cipher_new(e->ctx, ci, enc_key(sa, false), sa->encr_len, &c);
-    if (rc == IPSECVPN_OK)
-        rc = ivpn_cipher_cbc_decrypt(c, iv, ct, rx->plain, ct_len);
-    ivpn_cipher_free(e->ctx, c);
+    rx->plain_len = ct_len; /* the caller wipes this much should anything below fail */
+    rc = ci->aead ? sk_open_aead(e, sa, ci, rx, iv, ct_len) : sk_open_cbc(e, sa, ci, ii, rx, iv, ct_len);
     if (rc != IPSECVPN_OK)
         return rc;
     uint8_t pad = rx->plain[ct_len - 1];

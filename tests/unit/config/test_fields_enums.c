@@ -112,11 +112,13 @@ Test(fields_enums, unknown_values_and_kinds)
 
 Test(fields_enums, names_list_the_choices_in_order)
 {
-    const char *expect[] = {"aes", "aes192", "aes256", "des", "3des", NULL};
+    const char *expect[] = {"aes", "aes192", "aes256", "des", "3des", "aes128gcm16",
+                            "aes256gcm16", NULL};
     for (size_t i = 0; expect[i]; i++)
         cr_assert_str_eq(ipsecvpn_enum_name("encryption", i), expect[i]);
-    cr_assert_null(ipsecvpn_enum_name("encryption", 5));
-    const char *pfs[] = {"disabled", "group1", "group2", "group5", "group14", NULL};
+    cr_assert_null(ipsecvpn_enum_name("encryption", 7));
+    const char *pfs[] = {"disabled", "group1", "group2", "group5", "group14", "group19",
+                         "group20", "group21", "group31", NULL};
     for (size_t i = 0; pfs[i]; i++)
         cr_assert_str_eq(ipsecvpn_enum_name("pfs", i), pfs[i]);
     cr_assert_null(ipsecvpn_enum_name("nope", 0));

@@ -23,7 +23,8 @@ Test(validate_model, direct_writes_are_checked)
     cr_assert_eq(ipsecvpn_report_errors(rep), 4);
     cr_assert_str_eq(ipsecvpn_report_message(rep, 0), "psk: is required, got \"\"");
     cr_assert_str_eq(ipsecvpn_report_message(rep, 1),
-                     "ike.dh_group: must be one of group1, group2, group5, group14, got (invalid)");
+                     "ike.dh_group: must be one of group1, group2, group5, group14, group19, "
+                     "group20, group21, group31, got (invalid)");
     cr_assert_str_eq(ipsecvpn_report_message(rep, 2),
                      "ipsec.lifetime: must be 0..86400 seconds, got 90000");
     cr_assert_str_eq(ipsecvpn_report_message(rep, 3),
