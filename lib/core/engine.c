@@ -257,8 +257,8 @@ static int esp_in(ipsecvpn_engine *e, uint8_t *data, size_t off, size_t len, uin
     uint32_t spi = (uint32_t)data[off] << 24 | (uint32_t)data[off + 1] << 16 |
                    (uint32_t)data[off + 2] << 8 | data[off + 3];
     for (ivpn_conn *c = e->conns; c; c = c->next)
-        for (int i = 0; i < 2; i++) {
-            ivpn_child *ch = &c->child[i];
+        for (int i = 0; i < IVPN_CHILD_SLOTS; i++) {
+            ivpn_child *ch = ivpn_conn_slot(c, i);
             if (!ch->used || ch->spi_in != spi || !ch->sa_in)
                 continue;
             res->conn_id = c->id;

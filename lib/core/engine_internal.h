@@ -130,6 +130,15 @@ typedef struct ivpn_ike_sa {
     uint64_t rekey_at;             /* IKE SA soft lifetime: rekey (0: none) */
     uint64_t hard_at;              /* IKE SA hard lifetime: delete if not rekeyed by then */
     struct ivpn_ike_sa *rekey_new; /* the SA our IKE rekey request creates */
+
+    /* Child SA rekey collision (§2.8.1): the pair we created answering the peer's rekey of the
+     * pair our own outstanding rekey replaces, and that exchange's nonces (0: no collision) */
+    uint32_t coll_spi_in;
+    uint8_t coll_ni[256], coll_nr[256];
+    size_t coll_ni_len, coll_nr_len;
+    /* IKE SA rekey collision (§2.8.2): the new SA we created answering the peer's rekey of
+     * this SA while our own rekey of it is outstanding */
+    struct ivpn_ike_sa *coll_ike;
 } ivpn_ike_sa;
 
 typedef struct ivpn_conn {
@@ -147,7 +156,18 @@ typedef struct ivpn_conn {
     uint64_t restart_at;           /* dpd restart: initiate again at this time (0: no) */
     uint64_t last_acquire;         /* when traffic last started a negotiation */
     struct ivpn_conn *next;
+    ivpn_child child_dup;          /* after a rekey collision: the redundant new pair until its
+                                      Delete is done (§2.8.1) */
+    ivpn_ike_sa *ike_dup;          /* after an IKE rekey collision: the redundant new IKE SA
+                                      until its Delete is done (§2.8.2) */
 } ivpn_conn;
+
+/* Every Child SA slot of a connection: child[0], child[1], child_dup. */
+#define IVPN_CHILD_SLOTS 3
+static inline ivpn_child *ivpn_conn_slot(ivpn_conn *c, int i)
+{
+    return i < 2 ? &c->child[i] : &c->child_dup;
+}
 
 struct ipsecvpn_engine {
     ipsecvpn_ctx *ctx;

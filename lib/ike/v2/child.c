@@ -22,8 +22,8 @@ int ivpn_child_new_spi(ipsecvpn_engine *e, uint32_t *spi)
             continue;
         bool used = false;
         for (ivpn_conn *c = e->conns; c && !used; c = c->next)
-            for (int i = 0; i < 2; i++)
-                used |= c->child[i].used && c->child[i].spi_in == s;
+            for (int i = 0; i < IVPN_CHILD_SLOTS; i++)
+                used |= ivpn_conn_slot(c, i)->used && ivpn_conn_slot(c, i)->spi_in == s;
         if (!used) {
             *spi = s;
             return IPSECVPN_OK;

@@ -8,12 +8,21 @@
  *   then the rekey initiator deletes the old one:
  *   HDR(old), SK {D(IKE)}  -->   <--  HDR(old), SK {}
  *
- * A request that collides with our own outstanding request is answered with
- * TEMPORARY_FAILURE (§2.25); the refused side retries after a random delay.
+ * Simultaneous rekeys (§2.8.2): a peer's IKE SA rekey that arrives while our own rekey of the
+ * same SA is outstanding is answered, and its new SA waits in coll_ike. When our response is
+ * in, the new SA created with the lowest of the four nonces is redundant: its creator deletes
+ * it, the other side deletes the old SA; the Child SAs (kept per connection) and all further
+ * exchanges go to the survivor. When only the peer saw the collision, it answers our rekey
+ * with TEMPORARY_FAILURE (our SA is replaced already) or deletes the old SA; either way the SA
+ * in coll_ike takes over. Any other request that meets our outstanding one (a Delete, a DPD,
+ * a Child SA rekey) or a second rekey while an old or redundant SA is still being deleted is
+ * still answered with TEMPORARY_FAILURE (§2.25) and the refused side retries after a random
+ * delay. A rekey request on an SA that is already replaced gets TEMPORARY_FAILURE as well.
  */
 #include <string.h>
 
 #include "ike/common/proposal.h"
+#include "ike/v2/rekey_collision.h"
 #include "ike/v2/v2_internal.h"
 
 #define OLD_SA_GRACE_MS 60000 /* how long a replaced IKE SA waits for its Delete */
@@ -43,6 +52,10 @@ static void take_over(ipsecvpn_engine *e, ivpn_conn *c, ivpn_ike_sa *n, uint64_t
     ivpn_dh_free(e->ctx, n->dh);
     n->dh = NULL;
     ivpn_ikev2_drop_old(e, c);
+    if (old->coll_ike == n)
+        old->coll_ike = NULL;
+    ivpn_ike_sa_free(e, old->coll_ike); /* not taken over: nobody uses it */
+    old->coll_ike = NULL;
     old->expire_at = now + OLD_SA_GRACE_MS;
     old->dpd_at = old->dpd_deadline = old->keepalive_at = old->rekey_at = old->hard_at = 0;
     c->ike_old = old;
@@ -111,7 +124,9 @@ int ivpn_ikev2_rekey_ike_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *r
     ivpn_ike_sa *old = c->ike;
     uint32_t msgid = rx->hdr.message_id;
     const ivpn_connection_values *v = ivpn_conn_values(c);
-    if (old->req_kind != IVPN_REQ_NONE || c->ike_old) {
+    bool collision = old->req_kind == IVPN_REQ_REKEY_IKE && old->rekey_new && !old->coll_ike &&
+                     !c->ike_old && !c->ike_dup;
+    if (!collision && (old->req_kind != IVPN_REQ_NONE || c->ike_old || c->ike_dup)) {
         IVPN_LOG_INFO(e->ctx, "IKEv2: IKE SA rekey collides with our own request, retry later");
         return ivpn_ikev2_respond_error(e, old, IVPN_IKEV2_EXCH_CREATE_CHILD_SA, msgid,
                                         IVPN_IKEV2_N_TEMPORARY_FAILURE);
@@ -176,8 +191,54 @@ int ivpn_ikev2_rekey_ike_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *r
         return rc;
     }
     ivpn_ikev2_send_response(e, old, msgid, out, len);
+    if (collision) {
+        /* both rekeys run: the nonces decide once our own response is in (§2.8.2) */
+        IVPN_LOG_INFO(e->ctx, "IKEv2: simultaneous IKE SA rekey, the nonces will decide");
+        old->coll_ike = n;
+        return IPSECVPN_OK;
+    }
     take_over(e, c, n, now);
     return IPSECVPN_OK;
+}
+
+/* HDR(sa), SK {D(IKE)} --> as a request that is retransmitted until answered. */
+static int send_delete_ike(ipsecvpn_engine *e, ivpn_ike_sa *sa, uint64_t now)
+{
+    ivpn_msg *m = ivpn_malloc(e->ctx, sizeof(*m));
+    if (!m)
+        return IPSECVPN_ERR_NOMEM;
+    ivpn_msg_begin(m);
+    ivpn_ikev2_delete d = { .protocol = IVPN_IKEV2_PROTO_IKE };
+    ivpn_ikev2_payload_open(&m->cw, IVPN_IKEV2_PL_DELETE, false);
+    ivpn_ikev2_delete_encode(&m->w, &d);
+    ivpn_ikev2_payload_close(&m->cw);
+    uint8_t *out;
+    size_t len;
+    int rc = ivpn_msg_finish_sk(e, sa, IVPN_IKEV2_EXCH_INFORMATIONAL, false, sa->msgid_out, m,
+                                &out, &len);
+    ivpn_free(e->ctx, m);
+    if (rc == IPSECVPN_OK)
+        rc = ivpn_ikev2_send_request(e, sa, IVPN_REQ_DELETE_IKE, out, len, now);
+    return rc;
+}
+
+void ivpn_ikev2_rekey_ike_adopt(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
+{
+    ivpn_ike_sa *old = c->ike;
+    ivpn_ike_sa *n = old ? old->coll_ike : NULL;
+    if (!n)
+        return;
+    old->coll_ike = NULL;
+    ivpn_ike_sa_free(e, old->rekey_new); /* our own attempt is forgotten */
+    old->rekey_new = NULL;
+    ivpn_ikev2_request_done(e, old);
+    take_over(e, c, n, now);
+}
+
+void ivpn_ikev2_drop_dup(ipsecvpn_engine *e, ivpn_conn *c)
+{
+    ivpn_ike_sa_free(e, c->ike_dup);
+    c->ike_dup = NULL;
 }
 
 /* Initiator:  <-- HDR, SK {SA, Nr, KEr};  then HDR(old), SK {D(IKE)} --> */
@@ -214,6 +275,15 @@ int ivpn_ikev2_rekey_ike_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *
         memcpy(n->nr, rx->b.nonce.data.p, n->nr_len);
         rc = shared_secret(n, &rx->b.ke, old);
     }
+    if (rc != IPSECVPN_OK && old->coll_ike) {
+        /* the peer's rekey of this SA went through: its new SA is the one (§2.8.2) */
+        ivpn_ike_sa_free(e, n);
+        IVPN_LOG_INFO(e->ctx, "IKEv2: our IKE SA rekey failed, the peer's colliding one stands");
+        ivpn_ike_sa *theirs = old->coll_ike;
+        old->coll_ike = NULL;
+        take_over(e, c, theirs, now);
+        return IPSECVPN_OK; /* the peer deletes the old SA */
+    }
     if (rc != IPSECVPN_OK) {
         ivpn_ike_sa_free(e, n);
         uint8_t r = 0;
@@ -221,44 +291,64 @@ int ivpn_ikev2_rekey_ike_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *
         old->rekey_at = now + 1000 + (uint64_t)(r % 10) * 1000;
         return rc;
     }
+    ivpn_ike_sa *theirs = old->coll_ike;
+    old->coll_ike = NULL;
+    if (theirs && ivpn_rekey_collision_lost(n->ni, n->ni_len, n->nr, n->nr_len, theirs->ni,
+                                            theirs->ni_len, theirs->nr, theirs->nr_len)) {
+        /* ours is redundant: the peer's SA takes over, the peer deletes the old one, and we
+         * delete ours (on itself) */
+        IVPN_LOG_INFO(e->ctx, "IKEv2: IKE SA rekey collision lost, deleting our redundant SA");
+        take_over(e, c, theirs, now);
+        n->state = IVPN_IKE_ESTABLISHED;
+        n->local = theirs->local;
+        n->remote = theirs->remote;
+        n->natt = theirs->natt;
+        n->expire_at = now + OLD_SA_GRACE_MS;
+        ivpn_dh_free(e->ctx, n->dh);
+        n->dh = NULL;
+        ivpn_ikev2_drop_dup(e, c);
+        c->ike_dup = n;
+        return send_delete_ike(e, n, now);
+    }
     take_over(e, c, n, now);
+    if (theirs) {
+        /* ours survives: the peer deletes its redundant SA, which answers until then */
+        IVPN_LOG_INFO(e->ctx, "IKEv2: IKE SA rekey collision won, the peer deletes its new SA");
+        theirs->state = IVPN_IKE_ESTABLISHED;
+        theirs->expire_at = now + OLD_SA_GRACE_MS;
+        ivpn_dh_free(e->ctx, theirs->dh);
+        theirs->dh = NULL;
+        ivpn_ikev2_drop_dup(e, c);
+        c->ike_dup = theirs;
+    }
     /* HDR(old), SK {D(IKE)} --> */
-    ivpn_msg *m = ivpn_malloc(e->ctx, sizeof(*m));
-    if (!m)
-        return IPSECVPN_ERR_NOMEM;
-    ivpn_msg_begin(m);
-    ivpn_ikev2_delete d = { .protocol = IVPN_IKEV2_PROTO_IKE };
-    ivpn_ikev2_payload_open(&m->cw, IVPN_IKEV2_PL_DELETE, false);
-    ivpn_ikev2_delete_encode(&m->w, &d);
-    ivpn_ikev2_payload_close(&m->cw);
-    uint8_t *out;
-    size_t len;
-    rc = ivpn_msg_finish_sk(e, old, IVPN_IKEV2_EXCH_INFORMATIONAL, false, old->msgid_out, m, &out,
-                            &len);
-    ivpn_free(e->ctx, m);
-    if (rc == IPSECVPN_OK)
-        rc = ivpn_ikev2_send_request(e, old, IVPN_REQ_DELETE_IKE, out, len, now);
-    return rc;
+    return send_delete_ike(e, old, now);
 }
 
-/* The replaced SA: answer its requests (a Delete ends it), take the answer to our Delete. */
-int ivpn_ikev2_old_sa_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, uint64_t now)
+/* A replaced or redundant SA: answer its requests (a Delete ends it; a rekey of it is refused
+ * with TEMPORARY_FAILURE, §2.8.2), take the answer to our Delete. */
+static int dying_sa_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_ike_sa *old, ivpn_rx *rx,
+                       void (*drop)(ipsecvpn_engine *, ivpn_conn *))
 {
-    ivpn_ike_sa *old = c->ike_old;
-    (void)now;
     if (ivpn_ikev2_is_response(&rx->hdr)) {
         if (old->req_kind == IVPN_REQ_NONE || rx->hdr.message_id != old->req_id)
             return IPSECVPN_ERR_IKE_UNEXPECTED;
         bool was_delete = old->req_kind == IVPN_REQ_DELETE_IKE;
         ivpn_ikev2_request_done(e, old);
         if (was_delete)
-            ivpn_ikev2_drop_old(e, c);
+            drop(e, c);
         return IPSECVPN_OK;
     }
     uint32_t id = rx->hdr.message_id;
     if (old->have_resp && id == old->resp_id) {
         (void)ivpn_engine_send_ike(e, old, old->resp, old->resp_len);
         return IPSECVPN_OK;
+    }
+    if (id == old->msgid_in && rx->hdr.exchange == IVPN_IKEV2_EXCH_CREATE_CHILD_SA) {
+        old->msgid_in++;
+        IVPN_LOG_INFO(e->ctx, "IKEv2: rekey request on an IKE SA being deleted, refused");
+        return ivpn_ikev2_respond_error(e, old, IVPN_IKEV2_EXCH_CREATE_CHILD_SA, id,
+                                        IVPN_IKEV2_N_TEMPORARY_FAILURE);
     }
     if (id != old->msgid_in || rx->hdr.exchange != IVPN_IKEV2_EXCH_INFORMATIONAL)
         return IPSECVPN_ERR_IKE_UNEXPECTED;
@@ -277,6 +367,18 @@ int ivpn_ikev2_old_sa_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, uint64_t
     if (rc == IPSECVPN_OK)
         ivpn_ikev2_send_response(e, old, id, out, len);
     if (delete_ike)
-        ivpn_ikev2_drop_old(e, c);
+        drop(e, c);
     return rc;
+}
+
+int ivpn_ikev2_old_sa_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, uint64_t now)
+{
+    (void)now;
+    return dying_sa_rx(e, c, c->ike_old, rx, ivpn_ikev2_drop_old);
+}
+
+int ivpn_ikev2_dup_sa_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, uint64_t now)
+{
+    (void)now;
+    return dying_sa_rx(e, c, c->ike_dup, rx, ivpn_ikev2_drop_dup);
 }

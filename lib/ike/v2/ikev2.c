@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "ike/v2/rekey_collision.h"
 #include "ike/v2/v2_internal.h"
 #include "ipsecvpn/udp_encap.h"
 
@@ -39,15 +40,17 @@ void ivpn_ike_sa_free(ipsecvpn_engine *e, ivpn_ike_sa *sa)
     ivpn_free(e->ctx, sa->req);
     ivpn_free(e->ctx, sa->resp);
     ivpn_ike_sa_free(e, sa->rekey_new);
+    ivpn_ike_sa_free(e, sa->coll_ike);
     ivpn_wipe(sa, sizeof(*sa));
     ivpn_free(e->ctx, sa);
 }
 
 void ivpn_ikev2_fail(ipsecvpn_engine *e, ivpn_conn *c, ipsecvpn_status status, int reason)
 {
-    for (int i = 0; i < 2; i++)
-        ivpn_child_remove(e, c, &c->child[i], true);
+    for (int i = 0; i < IVPN_CHILD_SLOTS; i++)
+        ivpn_child_remove(e, c, ivpn_conn_slot(c, i), true);
     ivpn_ikev2_drop_old(e, c);
+    ivpn_ikev2_drop_dup(e, c);
     ivpn_ike_sa_free(e, c->ike_half);
     c->ike_half = NULL;
     if (c->ike) {
@@ -91,8 +94,8 @@ static ivpn_conn *conn_by_spi(ipsecvpn_engine *e, const ivpn_ikev2_header *h, bo
                               ivpn_ike_sa **which)
 {
     for (ivpn_conn *c = e->conns; c; c = c->next) {
-        ivpn_ike_sa *cand[3] = { c->ike, c->ike_old, c->ike_half };
-        for (int i = 0; i < 3; i++) {
+        ivpn_ike_sa *cand[4] = { c->ike, c->ike_old, c->ike_half, c->ike_dup };
+        for (int i = 0; i < 4; i++) {
             ivpn_ike_sa *sa = cand[i];
             if (!sa || memcmp(sa->spi_i, h->spi_i, 8) != 0)
                 continue;
@@ -185,11 +188,12 @@ static int half_open_request(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx,
 {
     ivpn_ike_sa *est = c->ike;
     ivpn_ike_sa *old = c->ike_old;
-    ivpn_child kids[2];
+    ivpn_child kids[2], dup = c->child_dup;
     ipsecvpn_status st = c->status;
     int reason = c->reason;
     memcpy(kids, c->child, sizeof(kids));
     memset(c->child, 0, sizeof(c->child));
+    memset(&c->child_dup, 0, sizeof(c->child_dup));
     c->ike = c->ike_half;
     c->ike_half = NULL;
     c->ike_old = NULL;
@@ -198,6 +202,8 @@ static int half_open_request(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx,
         IVPN_LOG_INFO(e->ctx, "IKEv2: the peer re-authenticated, its old IKE SA is replaced");
         for (int i = 0; i < 2; i++)
             ivpn_child_remove(e, c, &kids[i], true);
+        ivpn_child_remove(e, c, &dup, true);
+        ivpn_ikev2_drop_dup(e, c);
         ivpn_ike_sa_free(e, est);
         ivpn_ike_sa_free(e, old);
         return rc;
@@ -208,6 +214,7 @@ static int half_open_request(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx,
     c->ike = est;
     c->ike_old = old;
     memcpy(c->child, kids, sizeof(kids));
+    c->child_dup = dup;
     ivpn_engine_set_status(e, c, st, reason);
     return rc;
 }
@@ -261,6 +268,8 @@ int ivpn_ikev2_receive(ipsecvpn_engine *e, const ipsecvpn_endpoint *local,
     sa->last_rx = now;
     if (sa == c->ike_old)
         rc = ivpn_ikev2_old_sa_rx(e, c, rx, now);
+    else if (sa == c->ike_dup)
+        rc = ivpn_ikev2_dup_sa_rx(e, c, rx, now);
     else if (sa == c->ike_half)
         rc = response ? IPSECVPN_ERR_IKE_UNEXPECTED
                       : half_open_request(e, c, rx, local, remote, now);
@@ -289,6 +298,8 @@ uint64_t ivpn_ikev2_next_expiry(const ivpn_conn *c)
 {
     uint64_t t = UINT64_MAX;
     t = min_t(t, c->restart_at);
+    if (c->child_dup.used && c->ike)
+        t = min_t(t, c->child_dup.expire_at);
     for (int i = 0; i < 2; i++)
         if (c->child[i].used && c->ike) {
             t = min_t(t, c->child[i].expire_at);
@@ -300,6 +311,10 @@ uint64_t ivpn_ikev2_next_expiry(const ivpn_conn *c)
     if (c->ike_old) {
         t = min_t(t, c->ike_old->rtx_at);
         t = min_t(t, c->ike_old->expire_at);
+    }
+    if (c->ike_dup) {
+        t = min_t(t, c->ike_dup->rtx_at);
+        t = min_t(t, c->ike_dup->expire_at);
     }
     const ivpn_ike_sa *sa = c->ike;
     if (sa) {
@@ -343,6 +358,20 @@ static void retransmit(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
     (void)ivpn_engine_send_ike(e, sa, sa->req, sa->req_len);
 }
 
+/* A replaced or redundant IKE SA: retransmit its Delete, free it when done or too late. */
+static void dying_sa_expiry(ipsecvpn_engine *e, ivpn_conn *c, ivpn_ike_sa *old,
+                            void (*drop)(ipsecvpn_engine *, ivpn_conn *), uint64_t now)
+{
+    if (old && ((old->expire_at && now >= old->expire_at) ||
+                (old->rtx_at && now >= old->rtx_at && old->tries >= e->settings.retransmit_tries))) {
+        drop(e, c);
+    } else if (old && old->rtx_at && now >= old->rtx_at && old->req) {
+        old->tries++;
+        old->rtx_at = now + ((uint64_t)e->settings.retransmit_base_ms << (old->tries < 16 ? old->tries : 16));
+        (void)ivpn_engine_send_ike(e, old, old->req, old->req_len);
+    }
+}
+
 void ivpn_ikev2_handle_expiry(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
 {
     const ivpn_connection_values *v = ivpn_conn_values(c);
@@ -355,15 +384,8 @@ void ivpn_ikev2_handle_expiry(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
         ivpn_ike_sa_free(e, c->ike_half); /* IKE_AUTH never came */
         c->ike_half = NULL;
     }
-    ivpn_ike_sa *old = c->ike_old;
-    if (old && ((old->expire_at && now >= old->expire_at) ||
-                (old->rtx_at && now >= old->rtx_at && old->tries >= e->settings.retransmit_tries))) {
-        ivpn_ikev2_drop_old(e, c);
-    } else if (old && old->rtx_at && now >= old->rtx_at && old->req) {
-        old->tries++;
-        old->rtx_at = now + ((uint64_t)e->settings.retransmit_base_ms << (old->tries < 16 ? old->tries : 16));
-        (void)ivpn_engine_send_ike(e, old, old->req, old->req_len);
-    }
+    dying_sa_expiry(e, c, c->ike_old, ivpn_ikev2_drop_old, now);
+    dying_sa_expiry(e, c, c->ike_dup, ivpn_ikev2_drop_dup, now);
     ivpn_ike_sa *sa = c->ike;
     if (!sa)
         return;
@@ -395,7 +417,7 @@ void ivpn_ikev2_handle_expiry(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
         sa->keepalive_at = now + (uint64_t)e->settings.keepalive_s * 1000;
     }
     if (sa->rekey_at && now >= sa->rekey_at) {
-        if (sa->req_kind == IVPN_REQ_NONE && !c->ike_old) {
+        if (sa->req_kind == IVPN_REQ_NONE && !c->ike_old && !c->ike_dup) {
             sa->rekey_at = 0;
             if (ivpn_ikev2_rekey_ike_send(e, c, now) != IPSECVPN_OK)
                 sa->rekey_at = now + 10000;
@@ -415,8 +437,8 @@ void ivpn_ikev2_handle_expiry(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
         }
     }
     /* Child SA lifetimes: rekey at the soft limit, delete at the hard one */
-    for (int i = 1; i >= 0; i--) {
-        ivpn_child *ch = &c->child[i];
+    for (int i = IVPN_CHILD_SLOTS - 1; i >= 0; i--) {
+        ivpn_child *ch = ivpn_conn_slot(c, i);
         if (ch->used && ch->expire_at && now >= ch->expire_at) {
             IVPN_LOG_INFO(e->ctx, "IKEv2: Child SA 0x%08x reached its lifetime", ch->spi_in);
             if (sa->req_kind == IVPN_REQ_NONE)

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "ike/v2/rekey_collision.h"
 #include "ike/v2/v2_internal.h"
 #include "ipsecvpn/udp_encap.h"
 
@@ -91,18 +92,19 @@ void ivpn_ikev2_close(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now, bool tell_
 
 static ivpn_child *child_by_out(ivpn_conn *c, uint32_t spi_out)
 {
-    for (int i = 0; i < 2; i++)
-        if (c->child[i].used && c->child[i].spi_out == spi_out)
-            return &c->child[i];
+    for (int i = 0; i < IVPN_CHILD_SLOTS; i++)
+        if (ivpn_conn_slot(c, i)->used && ivpn_conn_slot(c, i)->spi_out == spi_out)
+            return ivpn_conn_slot(c, i);
     return NULL;
 }
 
-/* Keep slot 0 the current pair. */
+/* Keep slot 0 the current pair (a redundant pair of a collision stays in child_dup). */
 static void compact(ivpn_conn *c)
 {
-    if (!c->child[0].used && c->child[1].used) {
-        c->child[0] = c->child[1];
-        memset(&c->child[1], 0, sizeof(c->child[1]));
+    ivpn_child *from = c->child[1].used ? &c->child[1] : &c->child_dup;
+    if (!c->child[0].used && from->used) {
+        c->child[0] = *from;
+        memset(from, 0, sizeof(*from));
     }
 }
 
@@ -142,6 +144,13 @@ int ivpn_ikev2_info_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, ui
     if (rc != IPSECVPN_OK)
         return rc;
     ivpn_ikev2_send_response(e, sa, msgid, out, len);
+    if (delete_ike && sa->coll_ike) {
+        /* the peer finished its rekey of this SA without seeing ours collide (§2.8.2) */
+        IVPN_LOG_INFO(e->ctx, "IKEv2: peer deleted the IKE SA it rekeyed, its new SA takes over");
+        ivpn_ikev2_rekey_ike_adopt(e, c, now);
+        ivpn_ikev2_drop_old(e, c);
+        return IPSECVPN_OK;
+    }
     if (delete_ike) {
         IVPN_LOG_INFO(e->ctx, "IKEv2: peer deleted the IKE SA");
         ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_DOWN, 0);
@@ -163,9 +172,9 @@ int ivpn_ikev2_info_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, u
     ivpn_ikev2_request_done(e, sa);
     (void)rx;
     if (kind == IVPN_REQ_DELETE_CHILD) {
-        for (int i = 0; i < 2; i++)
-            if (c->child[i].used && c->child[i].spi_in == sa->delete_spi_in)
-                ivpn_child_remove(e, c, &c->child[i], true);
+        for (int i = 0; i < IVPN_CHILD_SLOTS; i++)
+            if (ivpn_conn_slot(c, i)->used && ivpn_conn_slot(c, i)->spi_in == sa->delete_spi_in)
+                ivpn_child_remove(e, c, ivpn_conn_slot(c, i), true);
         compact(c);
     } else if (kind == IVPN_REQ_DELETE_IKE) {
         ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_DOWN, 0);

@@ -7,15 +7,22 @@
  *   HDR, SK {D(ESP, old inbound SPI)}  -->   <--  HDR, SK {D(ESP, peer's old inbound SPI)}
  *
  * KEi/KEr carry a fresh Diffie-Hellman exchange when the IPsec policy asks for PFS; KEYMAT is
- * then prf+(SK_d, g^ir (new) | Ni | Nr). A rekey request for a pair we are rekeying ourselves
- * is answered with TEMPORARY_FAILURE (§2.25) and each side retries after a random delay, so
- * simultaneous rekeys resolve without leaving duplicate pairs. New Child SAs without
+ * then prf+(SK_d, g^ir (new) | Ni | Nr).
+ *
+ * Simultaneous rekeys of the same pair (§2.8.1): both exchanges complete, leaving the old pair
+ * and two new ones. Once our own response is in, both ends know the same four nonces; the new
+ * pair created with the lowest of them is redundant and its creator (the initiator of that
+ * exchange) deletes it, while the winner deletes the old pair as usual. The loser switches its
+ * outbound traffic to the surviving pair first and keeps receiving on the redundant one until
+ * its Delete is answered, so nothing is lost. A rekey request for a pair that is already
+ * replaced (being deleted) is answered with TEMPORARY_FAILURE (§2.25). New Child SAs without
  * REKEY_SA are refused with NO_ADDITIONAL_SAS; IKE SA rekeys are ike_rekey.c's.
  */
 #include <string.h>
 
 #include "ike/common/proposal.h"
 #include "ike/common/ts.h"
+#include "ike/v2/rekey_collision.h"
 #include "ike/v2/v2_internal.h"
 
 static void add_sa(ivpn_msg *m, const ivpn_ikev2_sa *sa)
@@ -149,11 +156,15 @@ int ivpn_ikev2_create_child_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx
     if (!old)
         return ivpn_ikev2_respond_error(e, sa, IVPN_IKEV2_EXCH_CREATE_CHILD_SA, msgid,
                                         IVPN_IKEV2_N_CHILD_SA_NOT_FOUND);
-    if (sa->req_kind == IVPN_REQ_REKEY_CHILD && sa->rekey_old_spi_in == old->spi_in) {
-        IVPN_LOG_INFO(e->ctx, "IKEv2: simultaneous Child SA rekey, both retry later");
+    bool collision = sa->req_kind == IVPN_REQ_REKEY_CHILD && sa->rekey_old_spi_in == old->spi_in;
+    if (old != &c->child[0] || (collision && (sa->coll_spi_in || c->child_dup.used))) {
+        /* already replaced and about to be deleted: nothing left to rekey (§2.25) */
+        IVPN_LOG_INFO(e->ctx, "IKEv2: rekey of a Child SA that is being deleted, retry later");
         return ivpn_ikev2_respond_error(e, sa, IVPN_IKEV2_EXCH_CREATE_CHILD_SA, msgid,
                                         IVPN_IKEV2_N_TEMPORARY_FAILURE);
     }
+    if (collision)
+        IVPN_LOG_INFO(e->ctx, "IKEv2: simultaneous Child SA rekey, the nonces will decide");
     ivpn_ikev2_sa ours;
     ivpn_proposal_esp(&v->ipsec, 0, v->ipsec.pfs, &ours);
     ivpn_algs ca;
@@ -222,15 +233,19 @@ int ivpn_ikev2_create_child_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx
     ivpn_dh_free(e->ctx, dh);
     if (rc == IPSECVPN_OK) {
         ivpn_ikev2_send_response(e, sa, msgid, out, len);
-        /* the old pair moves to slot 1 until the peer deletes it */
-        if (old != &c->child[0]) {
-            ivpn_child tmp = c->child[0];
-            c->child[0] = c->child[1];
-            c->child[1] = tmp;
-        }
+        /* the old pair (slot 0) moves to slot 1 until it is deleted */
         rc = ivpn_child_install(e, c, &ca, spi_in, ivpn_proposal_spi32(&rx->b.sa.proposals[chosen]),
                                 &tsr, &tsi, gir, gir_len, rx->b.nonce.data.p, rx->b.nonce.data.len,
                                 nr, sizeof(nr), false, true, now);
+    }
+    if (rc == IPSECVPN_OK && collision) {
+        size_t nl = rx->b.nonce.data.len < sizeof(sa->coll_ni) ? rx->b.nonce.data.len
+                                                               : sizeof(sa->coll_ni);
+        sa->coll_spi_in = spi_in;
+        memcpy(sa->coll_ni, rx->b.nonce.data.p, nl);
+        sa->coll_ni_len = nl;
+        memcpy(sa->coll_nr, nr, sizeof(nr));
+        sa->coll_nr_len = sizeof(nr);
     }
     ivpn_wipe(gir, sizeof(gir));
     if (rc != IPSECVPN_OK)
@@ -249,7 +264,10 @@ int ivpn_ikev2_create_child_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_r
         uint16_t t = rx->b.notify[i].type;
         if (ivpn_ikev2_notify_is_error(t)) {
             IVPN_LOG_INFO(e->ctx, "IKEv2: Child SA rekey refused: %s", ivpn_ikev2_notify_name(t));
-            retry_later(e, c, now);
+            /* after a collision the peer's rekey stands: nothing to retry */
+            if (!sa->coll_spi_in)
+                retry_later(e, c, now);
+            sa->coll_spi_in = 0;
             return IPSECVPN_OK;
         }
     }
@@ -288,12 +306,30 @@ int ivpn_ikev2_create_child_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_r
                                 di->shared_len);
         gir_len = di ? di->shared_len : 0;
     }
-    if (rc == IPSECVPN_OK) {
-        if (old != &c->child[0]) {
+    /* a collision: the pair we created answering the peer waits in child_dup meanwhile */
+    ivpn_child *theirs = NULL;
+    for (int i = 0; i < 2 && sa->coll_spi_in; i++)
+        if (c->child[i].used && c->child[i].spi_in == sa->coll_spi_in)
+            theirs = &c->child[i];
+    bool lost = false;
+    if (rc == IPSECVPN_OK && theirs && old && old != theirs && !c->child_dup.used) {
+        lost = ivpn_rekey_collision_lost(sa->child_n, sa->child_n_len, rx->b.nonce.data.p,
+                                         rx->b.nonce.data.len, sa->coll_ni, sa->coll_ni_len,
+                                         sa->coll_nr, sa->coll_nr_len);
+        c->child_dup = *theirs;
+        ivpn_child keep = *old;
+        memset(&c->child[1], 0, sizeof(c->child[1]));
+        c->child[0] = keep;
+    } else {
+        theirs = NULL;
+        if (rc == IPSECVPN_OK && old != &c->child[0]) {
             ivpn_child tmp = c->child[0];
             c->child[0] = c->child[1];
             c->child[1] = tmp;
         }
+    }
+    sa->coll_spi_in = 0;
+    if (rc == IPSECVPN_OK) {
         rc = ivpn_child_install(e, c, &ca, sa->pending_spi_in,
                                 ivpn_proposal_spi32(&rx->b.sa.proposals[0]), &tsi, &tsr, gir,
                                 gir_len, sa->child_n, sa->child_n_len, rx->b.nonce.data.p,
@@ -302,11 +338,59 @@ int ivpn_ikev2_create_child_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_r
     ivpn_wipe(gir, sizeof(gir));
     ivpn_dh_free(e->ctx, sa->child_dh);
     sa->child_dh = NULL;
+    if (rc != IPSECVPN_OK && theirs) {
+        /* ours failed: the peer's new pair is the only one, as if there was no collision */
+        IVPN_LOG_WARN(e->ctx, "IKEv2: Child SA rekey failed: %s", ipsecvpn_strerror(rc));
+        c->child[1] = c->child[0];
+        c->child[0] = c->child_dup;
+        memset(&c->child_dup, 0, sizeof(c->child_dup));
+        return rc;
+    }
     if (rc != IPSECVPN_OK) {
         IVPN_LOG_WARN(e->ctx, "IKEv2: Child SA rekey failed: %s", ipsecvpn_strerror(rc));
         retry_later(e, c, now);
         return rc;
     }
+    if (theirs && lost) {
+        /* ours is redundant: traffic goes out on the peer's pair from now on; we delete ours,
+         * the peer (the winner) deletes the old pair */
+        ivpn_child ours_pair = c->child[0];
+        c->child[0] = c->child_dup;
+        c->child_dup = ours_pair;
+        IVPN_LOG_INFO(e->ctx, "IKEv2: rekey collision lost, deleting our redundant Child SA 0x%08x",
+                      ours_pair.spi_in);
+        return ivpn_ikev2_delete_child_send(e, c, ours_pair.spi_in, now);
+    }
+    if (theirs)
+        IVPN_LOG_INFO(e->ctx, "IKEv2: rekey collision won, the peer deletes Child SA 0x%08x",
+                      c->child_dup.spi_in);
     /* make-before-break: the new pair is in use, now retire the old one */
     return ivpn_ikev2_delete_child_send(e, c, sa->rekey_old_spi_in, now);
+}
+
+/* Octet-by-octet order of §2.8.1: <0 when a is the lower nonce. */
+static int nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+    size_t n = al < bl ? al : bl;
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    return al < bl ? -1 : al > bl ? 1 : 0;
+}
+
+bool ivpn_rekey_collision_lost(const uint8_t *ai, size_t ai_len, const uint8_t *ar,
+                               size_t ar_len, const uint8_t *bi, size_t bi_len,
+                               const uint8_t *br, size_t br_len)
+{
+    const uint8_t *a = ai, *b = bi;
+    size_t al = ai_len, bl = bi_len;
+    if (nonce_cmp(ar, ar_len, a, al) < 0) {
+        a = ar;
+        al = ar_len;
+    }
+    if (nonce_cmp(br, br_len, b, bl) < 0) {
+        b = br;
+        bl = br_len;
+    }
+    return nonce_cmp(a, al, b, bl) < 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "ike/v2/v2_internal.h"
 
 static bool is_exchange(const h_dgram *d, uint8_t exch, bool response)
 {
@@ -194,19 +195,23 @@ static void rekey_case(const char *pfs)
     ipsecvpn_engine_initiate(n.side[0].e, n.side[0].id, n.now);
     h_pump(&n);
     cr_assert_eq(h_status(&n.side[0], NULL), IPSECVPN_STATUS_ACTIVE);
+    ivpn_conn *ca = ivpn_engine_find_conn(n.side[0].e, n.side[0].id);
+    ivpn_conn *cb = ivpn_engine_find_conn(n.side[1].e, n.side[1].id);
     uint32_t old_a_in = n.side[0].child.spi_in, old_b_in = n.side[1].child.spi_in;
     /* soft lifetime is 80..90 % of the hard one: rekeyed by 91 s, well before 100 s */
     h_run_until(&n, n.now + 91000);
+    /* both sides may start at the same moment (same lifetimes): a §2.8.1 collision leaves the
+     * last event on one side naming the redundant pair, so compare the engines' state */
+    cr_assert(!ca->child_dup.used && !cb->child_dup.used, "no redundant pair left");
     for (int i = 0; i < 2; i++) {
         cr_assert(h_has_event(&n.side[i], IPSECVPN_EVENT_CHILD_REKEYED), "side %d rekeyed", i);
         cr_assert(h_has_event(&n.side[i], IPSECVPN_EVENT_CHILD_DOWN), "side %d old pair gone", i);
         cr_assert_eq(h_status(&n.side[i], NULL), IPSECVPN_STATUS_ACTIVE);
     }
-    cr_assert_neq(n.side[0].child.spi_in, old_a_in);
-    cr_assert_neq(n.side[1].child.spi_in, old_b_in);
-    cr_assert_eq(n.side[0].child.spi_out, n.side[1].child.spi_in);
-    cr_assert_eq(memcmp(n.side[0].child.ek_out, n.side[1].child.ek_in, n.side[0].child.ek_len), 0);
-    cr_assert_eq(memcmp(n.side[0].child.ak_in, n.side[1].child.ak_out, n.side[0].child.ak_len), 0);
+    cr_assert_neq(ca->child[0].spi_in, old_a_in);
+    cr_assert_neq(cb->child[0].spi_in, old_b_in);
+    cr_assert_eq(ca->child[0].spi_out, cb->child[0].spi_in);
+    cr_assert_eq(ca->child[0].spi_in, cb->child[0].spi_out);
     /* traffic flows over the new pair, both ways */
     for (int from = 0; from < 2; from++) {
         uint8_t buf[512], orig[128];
@@ -218,7 +223,7 @@ static void rekey_case(const char *pfs)
                                              &r, &oo, &ol), IPSECVPN_OK);
         uint32_t spi = (uint32_t)buf[oo] << 24 | (uint32_t)buf[oo + 1] << 16 |
                        (uint32_t)buf[oo + 2] << 8 | buf[oo + 3];
-        cr_assert_eq(spi, n.side[1 - from].child.spi_in, "sent on the new SA");
+        cr_assert_eq(spi, (from ? ca : cb)->child[0].spi_in, "sent on the new SA");
         ipsecvpn_read_result res;
         cr_assert_eq(ipsecvpn_engine_read(n.side[1 - from].e, &r, &l, buf + oo, ol, n.now, &res),
                      IPSECVPN_OK);
@@ -228,7 +233,7 @@ static void rekey_case(const char *pfs)
     h_run_until(&n, n.now + 400000);
     cr_assert_eq(h_status(&n.side[0], NULL), IPSECVPN_STATUS_ACTIVE);
     cr_assert_eq(h_status(&n.side[1], NULL), IPSECVPN_STATUS_ACTIVE);
-    cr_assert_eq(n.side[0].child.spi_out, n.side[1].child.spi_in);
+    cr_assert_eq(ca->child[0].spi_out, cb->child[0].spi_in);
     h_free(&n);
 }
 
@@ -236,8 +241,6 @@ static void rekey_case(const char *pfs)
 Test(ikev2_reliability, child_rekey_without_pfs, .timeout = 60) { rekey_case("disabled"); }
 /* the same with KEi / KEr */
 Test(ikev2_reliability, child_rekey_with_pfs, .timeout = 60) { rekey_case("group14"); }
-
-#include "ike/v2/v2_internal.h"
 
 /* HDR, SK {SA(SPIi'), Ni, KEi} --> ; <-- HDR, SK {SA(SPIr'), Nr, KEr}; D(IKE) on the old SA.
  * Both sides end on the same new SPIs, the old SA is gone, and Child SA rekeys keep working
@@ -334,8 +337,8 @@ Test(ikev2_reliability, nat_keepalives, .timeout = 30)
     h_free(&n);
 }
 
-/* Both sides start a Child SA rekey at the same moment: each answers the other with
- * TEMPORARY_FAILURE, retries after a random delay, and one rekey wins cleanly. */
+/* Both sides start a Child SA rekey at the same moment: both exchanges complete and the
+ * nonce rule of §2.8.1 leaves one new pair (test_ikev2_collisions.c has the details). */
 Test(ikev2_reliability, simultaneous_child_rekey, .timeout = 60)
 {
     h_net n;
@@ -354,8 +357,7 @@ Test(ikev2_reliability, simultaneous_child_rekey, .timeout = 60)
     cr_assert(!a->child[1].used && !b->child[1].used, "old pairs deleted");
     cr_assert_eq(a->child[0].spi_out, b->child[0].spi_in);
     cr_assert_eq(a->child[0].spi_in, b->child[0].spi_out);
-    cr_assert_eq(n.side[0].child.spi_out, n.side[1].child.spi_in);
-    cr_assert_eq(memcmp(n.side[0].child.ek_out, n.side[1].child.ek_in, n.side[0].child.ek_len), 0);
+    cr_assert(!a->child_dup.used && !b->child_dup.used, "redundant pair deleted");
     cr_assert_eq(h_status(&n.side[0], NULL), IPSECVPN_STATUS_ACTIVE);
     cr_assert_eq(h_status(&n.side[1], NULL), IPSECVPN_STATUS_ACTIVE);
     h_free(&n);
