@@ -116,8 +116,11 @@ typedef struct ipsecvpn_engine_settings {
     uint32_t version;              /**< ::IPSECVPN_ENGINE_SETTINGS_VERSION */
     uint32_t retransmit_base_ms;   /**< first retransmission timeout (default 500) */
     uint32_t retransmit_tries;     /**< retransmissions before giving up (default 5) */
-    uint32_t cookie_threshold;     /**< half-open IKE SAs before cookies are demanded (default 32;
-                                        0: always demand a cookie, RFC 7296 §2.6) */
+    uint32_t cookie_threshold;     /**< half-open IKE SAs across the engine before every new
+                                        IKE_SA_INIT must return a cookie (default 32; 0 = always).
+                                        A cookie is also demanded whenever the connection
+                                        already has a half-open SA, which expires after 30 s
+                                        (RFC 7296 §2.6). */
     uint32_t keepalive_s;          /**< NAT keepalive interval (default 20) */
     uint32_t rekey_jitter_pct;     /**< soft lifetime = hard × (90 − random(0..jitter))% (default 10) */
     uint8_t install_sas;           /**< 1 (default): keep SAs in the engine's own ESP; 0: only report them */

@@ -91,6 +91,7 @@ typedef struct ivpn_ike_sa {
     size_t prf_len, integ_len, encr_len;
     uint8_t cookie[64];
     size_t cookie_len;
+    unsigned init_retries;         /* initiator: IKE_SA_INIT resent for a COOKIE or INVALID_KE */
 
     /* message IDs (§2.3) */
     uint32_t msgid_out;            /* the ID of our next request */

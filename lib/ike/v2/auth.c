@@ -162,6 +162,16 @@ static bool verify_auth(const ivpn_conn *c, bool initiator_side, const ivpn_rx *
     return ok;
 }
 
+/* The responder's IKE_AUTH did not end in an established SA. The SA being authenticated is
+ * the half-open one (ikev2.c runs it as c->ike with our own SAs and Child SAs set aside), so
+ * only it is freed: no events, no status, nothing of an established SA is touched. The
+ * caller reports a failure on a connection that has nothing else. */
+static void responder_drop(ipsecvpn_engine *e, ivpn_conn *c)
+{
+    ivpn_ike_sa_free(e, c->ike);
+    c->ike = NULL;
+}
+
 /* Responder:  HDR, SK {IDi, [IDr,] AUTH, SAi2, TSi, TSr} -->
  *        <--  HDR, SK {IDr, AUTH, SAr2, TSi, TSr} */
 int ivpn_ikev2_auth_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, uint64_t now)
@@ -174,7 +184,7 @@ int ivpn_ikev2_auth_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, ui
         IVPN_LOG_WARN(e->ctx, "IKEv2: peer authentication failed");
         ivpn_ikev2_respond_error(e, sa, IVPN_IKEV2_EXCH_IKE_AUTH, msgid,
                                  IVPN_IKEV2_N_AUTHENTICATION_FAILED);
-        ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR, IPSECVPN_ERR_IKE_AUTH);
+        responder_drop(e, c);
         return IPSECVPN_ERR_IKE_AUTH;
     }
 
@@ -243,23 +253,26 @@ int ivpn_ikev2_auth_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, ui
     ivpn_free(e->ctx, m);
     ivpn_wipe(auth, sizeof(auth));
     if (rc != IPSECVPN_OK) {
-        ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR, rc);
+        responder_drop(e, c);
         return rc;
     }
     ivpn_ikev2_send_response(e, sa, msgid, out, len);
     if (child_err) {
         IVPN_LOG_WARN(e->ctx, "IKEv2: first Child SA refused: %s",
                       ivpn_ikev2_notify_name(child_notify));
-        ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR, child_err);
+        responder_drop(e, c);
         return child_err;
     }
     /* as responder, our local selectors are TSr and the peer's are TSi */
     rc = ivpn_child_install(e, c, &ca, spi_in, spi_out, &tsr, &tsi, NULL, 0, sa->ni, sa->ni_len,
                             sa->nr, sa->nr_len, false, false, now);
     if (rc != IPSECVPN_OK) {
-        ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR, rc);
+        for (int i = 0; i < IVPN_CHILD_SLOTS; i++)
+            ivpn_child_remove(e, c, ivpn_conn_slot(c, i), false);
+        responder_drop(e, c);
         return rc;
     }
+    sa->expire_at = 0; /* no longer half-open */
     ivpn_ikev2_established(e, c, now);
     return IPSECVPN_OK;
 }

@@ -140,6 +140,27 @@ static int dispatch_response(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, uint
     }
 }
 
+static int run_request(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, uint64_t now)
+{
+    ivpn_ike_sa *sa = c->ike;
+    switch (rx->hdr.exchange) {
+    case IVPN_IKEV2_EXCH_IKE_AUTH:
+        if (sa->state != IVPN_IKE_INIT_DONE)
+            return IPSECVPN_ERR_IKE_UNEXPECTED;
+        return ivpn_ikev2_auth_request_rx(e, c, rx, now);
+    case IVPN_IKEV2_EXCH_INFORMATIONAL:
+        if (sa->state != IVPN_IKE_ESTABLISHED)
+            return IPSECVPN_ERR_IKE_UNEXPECTED;
+        return ivpn_ikev2_info_request_rx(e, c, rx, now);
+    case IVPN_IKEV2_EXCH_CREATE_CHILD_SA:
+        if (sa->state != IVPN_IKE_ESTABLISHED)
+            return IPSECVPN_ERR_IKE_UNEXPECTED;
+        return ivpn_ikev2_create_child_request_rx(e, c, rx, now);
+    default:
+        return IPSECVPN_ERR_IKE_UNEXPECTED;
+    }
+}
+
 static int dispatch_request(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx,
                             const ipsecvpn_endpoint *local, const ipsecvpn_endpoint *remote,
                             uint64_t now)
@@ -161,22 +182,19 @@ static int dispatch_request(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx,
     sa->remote = *remote;
     sa->natt = local->port != IPSECVPN_IKE_PORT;
     sa->msgid_in++;
-    switch (rx->hdr.exchange) {
-    case IVPN_IKEV2_EXCH_IKE_AUTH:
-        if (sa->state != IVPN_IKE_INIT_DONE)
-            return IPSECVPN_ERR_IKE_UNEXPECTED;
-        return ivpn_ikev2_auth_request_rx(e, c, rx, now);
-    case IVPN_IKEV2_EXCH_INFORMATIONAL:
-        if (sa->state != IVPN_IKE_ESTABLISHED)
-            return IPSECVPN_ERR_IKE_UNEXPECTED;
-        return ivpn_ikev2_info_request_rx(e, c, rx, now);
-    case IVPN_IKEV2_EXCH_CREATE_CHILD_SA:
-        if (sa->state != IVPN_IKE_ESTABLISHED)
-            return IPSECVPN_ERR_IKE_UNEXPECTED;
-        return ivpn_ikev2_create_child_request_rx(e, c, rx, now);
-    default:
-        return IPSECVPN_ERR_IKE_UNEXPECTED;
+    int rc = run_request(e, c, rx, now);
+    /* Every request is answered (§2.3): one refused without an answer would have the peer
+     * retransmit an ID we have moved past until it gives up on the IKE SA. So the refusal
+     * gets an error notify, cached like any response. (The SA is ours still unless the
+     * handler freed or replaced it, and then it has answered.) */
+    if (c->ike == sa && !(sa->have_resp && sa->resp_id == id)) {
+        uint16_t type = rx->hdr.exchange == IVPN_IKEV2_EXCH_CREATE_CHILD_SA
+                            ? IVPN_IKEV2_N_NO_PROPOSAL_CHOSEN
+                            : IVPN_IKEV2_N_INVALID_SYNTAX;
+        IVPN_LOG_INFO(e->ctx, "IKEv2: request %u refused: %s", id, ivpn_ikev2_notify_name(type));
+        (void)ivpn_ikev2_respond_error(e, sa, rx->hdr.exchange, id, type);
     }
+    return rc;
 }
 
 /* A request on the half-open SA that a peer built beside our established one (it restarted,
@@ -208,14 +226,19 @@ static int half_open_request(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx,
         ivpn_ike_sa_free(e, old);
         return rc;
     }
-    /* not authenticated: everything established stays exactly as it was */
+    /* not authenticated: everything of ours stays exactly as it was; only on a connection
+     * with no SA of its own does a failed half-open SA show (auth.c dropped it silently) */
+    bool dropped = c->ike == NULL;
     if (c->ike)
         c->ike_half = c->ike;
     c->ike = est;
     c->ike_old = old;
     memcpy(c->child, kids, sizeof(kids));
     c->child_dup = dup;
-    ivpn_engine_set_status(e, c, st, reason);
+    if (dropped && !est && rc < 0)
+        ivpn_engine_set_status(e, c, IPSECVPN_STATUS_ERROR, rc);
+    else
+        ivpn_engine_set_status(e, c, st, reason);
     return rc;
 }
 
@@ -383,6 +406,8 @@ void ivpn_ikev2_handle_expiry(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
     if (c->ike_half && now >= c->ike_half->expire_at) {
         ivpn_ike_sa_free(e, c->ike_half); /* IKE_AUTH never came */
         c->ike_half = NULL;
+        if (!c->ike && c->status == IPSECVPN_STATUS_BUILD)
+            ivpn_engine_set_status(e, c, IPSECVPN_STATUS_DOWN, 0);
     }
     dying_sa_expiry(e, c, c->ike_old, ivpn_ikev2_drop_old, now);
     dying_sa_expiry(e, c, c->ike_dup, ivpn_ikev2_drop_dup, now);

@@ -236,13 +236,13 @@ static ivpn_conn *conn_for_peer(ipsecvpn_engine *e, const ipsecvpn_endpoint *loc
     return NULL;
 }
 
-/* Half-open IKE SAs: answered IKE_SA_INIT, no IKE_AUTH yet. */
+/* Half-open IKE SAs across the engine: answered IKE_SA_INIT, no IKE_AUTH yet. Every one
+ * waits in its connection's ike_half until IKE_AUTH proves the peer. */
 static unsigned half_open(const ipsecvpn_engine *e)
 {
     unsigned n = 0;
     for (const ivpn_conn *c = e->conns; c; c = c->next)
-        n += (c->ike && !c->ike->initiator && c->ike->state == IVPN_IKE_INIT_DONE) +
-             (c->ike_half != NULL);
+        n += c->ike_half != NULL;
     return n;
 }
 
@@ -260,11 +260,15 @@ static int make_cookie(const ipsecvpn_engine *e, const ivpn_rx *rx,
                           pieces, 3, out);
 }
 
-/* Under load, demand a cookie: <-- HDR, N(COOKIE). True when the request may proceed. */
-static bool cookie_ok(ipsecvpn_engine *e, const ipsecvpn_endpoint *local,
+/* Under load, demand a cookie: <-- HDR, N(COOKIE). True when the request may proceed.
+ * "Load" is the engine's half-open count reaching the threshold, or this connection already
+ * holding a half-open SA: a connection has one peer, so a second IKE_SA_INIT with another
+ * SPIi before IKE_AUTH is either a restart (the peer can echo a cookie) or spoofed (it
+ * cannot, and costs us neither a DH computation nor the half-open SA it would replace). */
+static bool cookie_ok(ipsecvpn_engine *e, const ivpn_conn *c, const ipsecvpn_endpoint *local,
                       const ipsecvpn_endpoint *remote, const ivpn_rx *rx)
 {
-    if (half_open(e) < e->settings.cookie_threshold)
+    if (!c->ike_half && half_open(e) < e->settings.cookie_threshold)
         return true;
     uint8_t want[32];
     if (make_cookie(e, rx, remote, want) != IPSECVPN_OK)
@@ -278,17 +282,14 @@ static bool cookie_ok(ipsecvpn_engine *e, const ipsecvpn_endpoint *local,
     return false;
 }
 
-#define HALF_OPEN_MS 30000 /* a half-open SA beside an established one waits this long */
+#define HALF_OPEN_MS 30000 /* a half-open responder SA waits this long for IKE_AUTH */
 
-/* Drop a responder SA that could not be set up, without touching an established one. */
-static void abandon(ipsecvpn_engine *e, ivpn_conn *c, ivpn_ike_sa *sa, int rc)
+/* Drop a responder SA that could not be set up: it never touched anything else. */
+static void abandon(ipsecvpn_engine *e, ivpn_conn *c, ivpn_ike_sa *sa)
 {
-    if (sa == c->ike_half) {
-        ivpn_ike_sa_free(e, sa);
+    if (sa == c->ike_half)
         c->ike_half = NULL;
-        return;
-    }
-    ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR, rc);
+    ivpn_ike_sa_free(e, sa);
 }
 
 static int cmp_spi(const uint8_t a[8], const uint8_t b[8]) { return memcmp(a, b, 8); }
@@ -300,8 +301,8 @@ int ivpn_ikev2_init_request_rx(ipsecvpn_engine *e, const ipsecvpn_endpoint *loca
 {
     static const uint8_t zero[8] = { 0 };
     if (rx->hdr.message_id != 0 || memcmp(rx->hdr.spi_r, zero, 8) != 0 ||
-        !ivpn_ikev2_from_initiator(&rx->hdr))
-        return IPSECVPN_ERR_IKE_MALFORMED;
+        memcmp(rx->hdr.spi_i, zero, 8) == 0 || !ivpn_ikev2_from_initiator(&rx->hdr))
+        return IPSECVPN_ERR_IKE_MALFORMED; /* SPIi 0 is not an SA (§3.1) */
     ivpn_conn *c = conn_for_peer(e, local, remote);
     if (!c || !c->cfg->v.admin_up) {
         IVPN_LOG_INFO(e->ctx, "IKEv2: IKE_SA_INIT from a peer without a connection, ignored");
@@ -323,16 +324,16 @@ int ivpn_ikev2_init_request_rx(ipsecvpn_engine *e, const ipsecvpn_endpoint *loca
         IVPN_LOG_INFO(e->ctx, "IKEv2: simultaneous initiation, ours wins");
         return IPSECVPN_OK;
     }
-    /* An established SA is not touched by an unauthenticated IKE_SA_INIT: the new SA waits
-     * beside it (ike_half) and replaces it only once IKE_AUTH has proven the peer. */
-    bool keep_old = old && old->state == IVPN_IKE_ESTABLISHED;
+    /* Nothing of ours is touched by an unauthenticated IKE_SA_INIT: the new SA waits in
+     * ike_half beside our established SA or our own initiation (either may be NULL), expires
+     * after HALF_OPEN_MS, and replaces them only once IKE_AUTH has proven the peer. */
     int rc = ivpn_ikev2_check_rules(e->ctx, rx->hdr.exchange, false, &rx->outer, NULL);
     if (rc == IPSECVPN_OK)
         rc = ivpn_ikev2_decode_bodies(e->ctx, &rx->outer, false, &rx->b);
     if (rc != IPSECVPN_OK)
         return rc;
 
-    if (!(rx->b.present & IVPN_IKEV2_HAS_NONCE) || !cookie_ok(e, local, remote, rx))
+    if (!(rx->b.present & IVPN_IKEV2_HAS_NONCE) || !cookie_ok(e, c, local, remote, rx))
         return IPSECVPN_OK;
     const ivpn_connection_values *v = ivpn_conn_values(c);
     ivpn_ikev2_sa ours;
@@ -343,7 +344,7 @@ int ivpn_ikev2_init_request_rx(ipsecvpn_engine *e, const ipsecvpn_endpoint *loca
     if (rc != IPSECVPN_OK) {
         IVPN_LOG_WARN(e->ctx, "IKEv2: no acceptable IKE proposal from the peer");
         answer_notify(e, local, remote, rx, IVPN_IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-        if (!old)
+        if (!old && !c->ike_half)
             ivpn_engine_set_status(e, c, IPSECVPN_STATUS_ERROR, IPSECVPN_ERR_IKE_NO_PROPOSAL);
         return rc;
     }
@@ -354,20 +355,14 @@ int ivpn_ikev2_init_request_rx(ipsecvpn_engine *e, const ipsecvpn_endpoint *loca
         answer_notify(e, local, remote, rx, IVPN_IKEV2_N_INVALID_KE_PAYLOAD, g, 2);
         return IPSECVPN_OK;
     }
-    /* A half-open or failed SA is simply replaced (the peer restarted or won). */
-    if (old && !keep_old)
-        ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_DOWN, 0);
+    /* An older half-open SA is replaced: cookie_ok made this peer prove its address. */
     ivpn_ike_sa_free(e, c->ike_half);
     c->ike_half = NULL;
     ivpn_ike_sa *sa = ivpn_ike_sa_new(e, c, false);
     if (!sa)
         return IPSECVPN_ERR_NOMEM;
-    if (keep_old) {
-        c->ike_half = sa;
-        sa->expire_at = now + HALF_OPEN_MS;
-    } else {
-        c->ike = sa;
-    }
+    c->ike_half = sa;
+    sa->expire_at = now + HALF_OPEN_MS;
     sa->local = *local;
     sa->remote = *remote;
     sa->natt = local->port != IPSECVPN_IKE_PORT;
@@ -381,7 +376,7 @@ int ivpn_ikev2_init_request_rx(ipsecvpn_engine *e, const ipsecvpn_endpoint *loca
     if (rc == IPSECVPN_OK)
         rc = keep_copy(e, &sa->msg1, &sa->msg1_len, rx->msg, rx->len);
     if (rc != IPSECVPN_OK) {
-        abandon(e, c, sa, rc);
+        abandon(e, c, sa);
         return rc;
     }
     check_natd(sa, rx, local, remote);
@@ -412,7 +407,7 @@ int ivpn_ikev2_init_request_rx(ipsecvpn_engine *e, const ipsecvpn_endpoint *loca
         rc = keep_copy(e, &sa->msg2, &sa->msg2_len, out, len);
     if (rc != IPSECVPN_OK) {
         ivpn_free(e->ctx, out);
-        abandon(e, c, sa, rc);
+        abandon(e, c, sa);
         return rc;
     }
     sa->msgid_in = 1;
@@ -420,7 +415,7 @@ int ivpn_ikev2_init_request_rx(ipsecvpn_engine *e, const ipsecvpn_endpoint *loca
     sa->last_rx = now;
     ivpn_ikev2_send_response(e, sa, 0, out, len);
     maybe_float(e, c, sa, v->nat_traversal);
-    if (!keep_old)
+    if (!old)
         ivpn_engine_set_status(e, c, IPSECVPN_STATUS_BUILD, 0);
     return IPSECVPN_OK;
 }
@@ -447,6 +442,11 @@ static bool group_offered(const ipsecvpn_engine *e, const ivpn_conn *c, uint16_t
     return g != 0 && (g == ivpn_conn_values(c)->ike.dh_group || g == e->test_extra_ke_group);
 }
 
+/* Unprotected answers that make us resend IKE_SA_INIT (COOKIE, INVALID_KE) are followed at
+ * most this often per initiation: anyone can send them (§2.21.1), and each would otherwise
+ * start the retransmission count again, forever. Beyond it they are ignored. */
+#define INIT_RETRIES_MAX 3
+
 /* Initiator:  <-- HDR, SAr1, KEr, Nr, N(NATD)... ; then HDR, SK {IDi, AUTH, ...} --> */
 int ivpn_ikev2_init_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, uint64_t now)
 {
@@ -464,6 +464,11 @@ int ivpn_ikev2_init_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, u
     if ((n = ivpn_ikev2_bodies_notify(&rx->b, IVPN_IKEV2_N_COOKIE)) && n->data.len >= 1 &&
         n->data.len <= sizeof(sa->cookie)) {
         /* <-- HDR, N(COOKIE);  HDR, N(COOKIE), SAi1, KEi, Ni, ... --> (§2.6) */
+        if (sa->init_retries >= INIT_RETRIES_MAX) {
+            IVPN_LOG_WARN(e->ctx, "IKEv2: another COOKIE demand ignored, waiting for an answer");
+            return IPSECVPN_ERR_IKE_COOKIE;
+        }
+        sa->init_retries++;
         memcpy(sa->cookie, n->data.p, n->data.len);
         sa->cookie_len = n->data.len;
         ivpn_ikev2_request_done(e, sa);
@@ -471,11 +476,14 @@ int ivpn_ikev2_init_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, u
     }
     if ((n = ivpn_ikev2_bodies_notify(&rx->b, IVPN_IKEV2_N_INVALID_KE_PAYLOAD))) {
         uint16_t g = n->data.len == 2 ? (uint16_t)(n->data.p[0] << 8 | n->data.p[1]) : 0;
-        if (!group_offered(e, c, g) || g == sa->ke_group) {
-            IVPN_LOG_WARN(e->ctx, "IKEv2: peer wants DH group %u, which we do not offer", g);
-            ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR, IPSECVPN_ERR_IKE_INVALID_KE);
+        if (!group_offered(e, c, g) || g == sa->ke_group ||
+            sa->init_retries >= INIT_RETRIES_MAX) {
+            /* unprotected, so only advice (§2.21.1): keep waiting for a real answer until
+             * the retransmissions run out */
+            IVPN_LOG_WARN(e->ctx, "IKEv2: INVALID_KE_PAYLOAD for DH group %u ignored", g);
             return IPSECVPN_ERR_IKE_INVALID_KE;
         }
+        sa->init_retries++;
         /* §1.2: retry with the requested group, same proposals */
         IVPN_LOG_INFO(e->ctx, "IKEv2: retrying IKE_SA_INIT with DH group %u", g);
         rc = new_dh_and_nonce(e, sa, g, sa->ni, &sa->ni_len);
@@ -496,9 +504,11 @@ int ivpn_ikev2_init_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, u
             return reason;
         }
     }
+    static const uint8_t zero[8] = { 0 };
     if ((rx->b.present & (IVPN_IKEV2_HAS_SA | IVPN_IKEV2_HAS_KE | IVPN_IKEV2_HAS_NONCE)) !=
-        (IVPN_IKEV2_HAS_SA | IVPN_IKEV2_HAS_KE | IVPN_IKEV2_HAS_NONCE))
-        return IPSECVPN_ERR_IKE_MALFORMED;
+            (IVPN_IKEV2_HAS_SA | IVPN_IKEV2_HAS_KE | IVPN_IKEV2_HAS_NONCE) ||
+        memcmp(rx->hdr.spi_r, zero, 8) == 0)
+        return IPSECVPN_ERR_IKE_MALFORMED; /* SPIr 0 names no SA (§3.1) */
     ivpn_ikev2_sa ours;
     ivpn_proposal_ike(&v->ike, e->test_extra_ke_group, &ours);
     ivpn_algs algs;
