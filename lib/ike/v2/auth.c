@@ -50,7 +50,8 @@ size_t ivpn_ikev2_id_body(const ivpn_conn *c, bool local, uint8_t *out, size_t c
     }
 }
 
-/* Whether the peer's ID is the one configured (any ID when none is configured). */
+/* Whether the peer's ID is the one configured (any ID when none is configured). IDs are
+ * public, so a plain memcmp is right here; AUTH itself is compared in constant time. */
 static bool peer_id_ok(const ivpn_conn *c, const ivpn_ikev2_id *got)
 {
     if (ivpn_conn_values(c)->ike.remote_id.type == IVPN_ID_NONE)
