@@ -2,13 +2,16 @@
  * The engine object (include/ipsecvpn/engine.h): host callbacks and settings, the table of
  * connections with their status machine (DOWN -> BUILD -> ACTIVE, or ERROR with a reason),
  * events, timers (the next deadline is the minimum over every connection's timers), and
- * the data path through the engine's own ESP SAs. The IKE protocol itself is lib/ike/v2.
+ * the data path through the engine's own ESP SAs. The IKE protocols are lib/ike/v2 and lib/ike/v1, behind ivpn_ike_ops.
  */
 #include <string.h>
 
 #include "core/engine_internal.h"
 #include "ike/common/ts.h"
 #include "ike/v2/ikev2.h"
+#ifdef IPSECVPN_HAVE_IKEV1
+#include "ike/v1/ikev1.h"
+#endif
 #include "ipsecvpn/udp_encap.h"
 
 #define ACQUIRE_INTERVAL_MS 2000
@@ -62,7 +65,7 @@ IPSECVPN_EXPORT int ipsecvpn_engine_new(ipsecvpn_ctx *ctx, const ipsecvpn_engine
 
 static void conn_free(ipsecvpn_engine *e, ivpn_conn *c)
 {
-    ivpn_ikev2_close(e, c, 0, false);
+    c->ops->close(e, c, 0, false);
     ipsecvpn_connection_free(c->cfg);
     ivpn_free(e->ctx, c);
 }
@@ -155,6 +158,16 @@ static void endpoint_from(const ivpn_ip *ip, ipsecvpn_endpoint *ep)
     ep->port = IPSECVPN_IKE_PORT;
 }
 
+/* The IKE engine of a configured version; NULL when it is not in this build. */
+static const ivpn_ike_ops *ops_for(ivpn_ike_version v)
+{
+#ifdef IPSECVPN_HAVE_IKEV1
+    if (v == IVPN_IKEV1)
+        return &ivpn_ikev1_ops;
+#endif
+    return v == IVPN_IKEV2 ? &ivpn_ikev2_ops : NULL;
+}
+
 static bool may_initiate(const ivpn_conn *c)
 {
     const ivpn_connection_values *v = ivpn_conn_values(c);
@@ -172,8 +185,9 @@ IPSECVPN_EXPORT int ipsecvpn_engine_add_connection(ipsecvpn_engine *e,
     int rc = ipsecvpn_connection_validate(conn, NULL);
     if (rc != IPSECVPN_OK)
         return rc;
-    if (conn->v.ike.version != IVPN_IKEV2) {
-        IVPN_LOG_WARN(e->ctx, "engine: IKEv1 connections are not supported by this engine yet");
+    const ivpn_ike_ops *ops = ops_for(conn->v.ike.version);
+    if (!ops) {
+        IVPN_LOG_WARN(e->ctx, "engine: IKEv1 was left out of this build (meson -Dikev1=false)");
         return IPSECVPN_ERR_UNSUPPORTED;
     }
     ivpn_conn *c = ivpn_zalloc(e->ctx, sizeof(*c));
@@ -194,13 +208,14 @@ IPSECVPN_EXPORT int ipsecvpn_engine_add_connection(ipsecvpn_engine *e,
         endpoint_from(&conn->v.peer_address, &c->remote);
     ivpn_ts_from_config(&c->cfg->v, true, &c->cfg_local_ts);
     ivpn_ts_from_config(&c->cfg->v, false, &c->cfg_remote_ts);
+    c->ops = ops;
     c->id = e->next_id++;
     c->status = IPSECVPN_STATUS_DOWN;
     c->next = e->conns;
     e->conns = c;
     *conn_id = c->id;
     if (conn->v.effective_immediately && may_initiate(c))
-        (void)ivpn_ikev2_initiate(e, c, now);
+        (void)c->ops->initiate(e, c, now);
     return IPSECVPN_OK;
 }
 
@@ -213,7 +228,7 @@ IPSECVPN_EXPORT int ipsecvpn_engine_remove_connection(ipsecvpn_engine *e, uint32
         ivpn_conn *c = *pp;
         if (c->id != conn_id)
             continue;
-        ivpn_ikev2_close(e, c, now, true);
+        c->ops->close(e, c, now, true);
         *pp = c->next;
         conn_free(e, c);
         return IPSECVPN_OK;
@@ -228,10 +243,10 @@ IPSECVPN_EXPORT int ipsecvpn_engine_initiate(ipsecvpn_engine *e, uint32_t conn_i
     ivpn_conn *c = ivpn_engine_find_conn(e, conn_id);
     if (!c)
         return IPSECVPN_ERR_NOT_FOUND;
-    if (!may_initiate(c) || c->ike)
+    if (!may_initiate(c) || c->ops->busy(c))
         return IPSECVPN_ERR_STATE;
     c->restart_at = 0;
-    return ivpn_ikev2_initiate(e, c, now);
+    return c->ops->initiate(e, c, now);
 }
 
 IPSECVPN_EXPORT int ipsecvpn_engine_get_status(const ipsecvpn_engine *e, uint32_t conn_id,
@@ -267,7 +282,7 @@ static int esp_in(ipsecvpn_engine *e, uint8_t *data, size_t off, size_t len, uin
                                           NULL);
             if (rc != IPSECVPN_OK)
                 return rc;
-            ivpn_ikev2_peer_alive(c, now);
+            c->ops->peer_alive(c, now);
             res->kind = IPSECVPN_READ_PLAINTEXT;
             res->offset = off + ioff;
             res->len = ilen;
@@ -295,6 +310,16 @@ IPSECVPN_EXPORT int ipsecvpn_engine_read(ipsecvpn_engine *e, const ipsecvpn_endp
         if (kind == IPSECVPN_UDP_ESP)
             return esp_in(e, data, off, len, now, res);
     }
+    /* ISAKMP and IKEv2 share the ports: the major version (high nibble of octet 17) says
+     * which engine the message is for */
+    if (len - off > 17 && data[off + 17] >> 4 == 1) {
+#ifdef IPSECVPN_HAVE_IKEV1
+        return ivpn_ikev1_receive(e, local, remote, data + off, len - off, now, &res->conn_id);
+#else
+        IVPN_LOG_DEBUG(e->ctx, "engine: IKEv1 message dropped: IKEv1 is not in this build");
+        return IPSECVPN_ERR_UNSUPPORTED;
+#endif
+    }
     return ivpn_ikev2_receive(e, local, remote, data + off, len - off, now, &res->conn_id);
 }
 
@@ -317,11 +342,11 @@ static int ip_addrs(const uint8_t *p, size_t len, uint8_t *family, const uint8_t
     return IPSECVPN_ERR_ESP_MALFORMED;
 }
 
-static void esp_endpoints(const ivpn_conn *c, const ivpn_child *ch, ipsecvpn_endpoint *local,
+static void esp_endpoints(const ivpn_child *ch, ipsecvpn_endpoint *local,
                           ipsecvpn_endpoint *remote)
 {
-    *local = c->ike ? c->ike->local : c->local;
-    *remote = c->ike ? c->ike->remote : c->remote;
+    *local = ch->local;
+    *remote = ch->remote;
     if (!ch->encap) {
         local->port = 0; /* plain ESP: IP protocol 50, no UDP */
         remote->port = 0;
@@ -348,7 +373,7 @@ IPSECVPN_EXPORT int ipsecvpn_engine_protect(ipsecvpn_engine *e, uint8_t *buf, si
             rc = ipsecvpn_esp_encrypt(ch->sa_out, buf, buf_size, off, len, now, 0, out_off,
                                       out_len);
             if (rc == IPSECVPN_OK)
-                esp_endpoints(c, ch, local, remote);
+                esp_endpoints(ch, local, remote);
             return rc;
         }
     }
@@ -360,12 +385,12 @@ IPSECVPN_EXPORT int ipsecvpn_engine_protect(ipsecvpn_engine *e, uint8_t *buf, si
             return IPSECVPN_ERR_UNSUPPORTED; /* the host runs its own data plane */
         /* at most one traffic-triggered negotiation per ACQUIRE_INTERVAL_MS, so a stream of
          * packets toward a peer that keeps refusing us does not become an IKE_SA_INIT storm */
-        if (!c->ike && may_initiate(c) &&
+        if (!c->ops->busy(c) && may_initiate(c) &&
             (c->last_acquire == 0 || now >= c->last_acquire + ACQUIRE_INTERVAL_MS)) {
             c->last_acquire = now ? now : 1;
             c->restart_at = 0;
             ivpn_engine_emit(e, IPSECVPN_EVENT_ACQUIRE, c, 0, NULL);
-            (void)ivpn_ikev2_initiate(e, c, now);
+            (void)c->ops->initiate(e, c, now);
         }
         return IPSECVPN_ERR_STATE;
     }
@@ -378,7 +403,7 @@ IPSECVPN_EXPORT uint64_t ipsecvpn_engine_get_expiry(const ipsecvpn_engine *e)
     if (!e)
         return t;
     for (const ivpn_conn *c = e->conns; c; c = c->next) {
-        uint64_t ct = ivpn_ikev2_next_expiry(c);
+        uint64_t ct = c->ops->next_expiry(c);
         if (ct < t)
             t = ct;
     }
@@ -390,7 +415,7 @@ IPSECVPN_EXPORT int ipsecvpn_engine_handle_expiry(ipsecvpn_engine *e, uint64_t n
     if (!e)
         return IPSECVPN_ERR_INVALID_ARG;
     for (ivpn_conn *c = e->conns; c; c = c->next)
-        if (ivpn_ikev2_next_expiry(c) <= now)
-            ivpn_ikev2_handle_expiry(e, c, now);
+        if (c->ops->next_expiry(c) <= now)
+            c->ops->handle_expiry(e, c, now);
     return IPSECVPN_OK;
 }

@@ -52,6 +52,7 @@ typedef struct ivpn_child {
     ivpn_algs algs;
     ivpn_ts_set local_ts, remote_ts;
     bool encap;
+    ipsecvpn_endpoint local, remote; /* outer addresses (ports only when encap) */
     uint64_t created_ms, rekey_at, expire_at;
 } ivpn_child;
 
@@ -142,8 +143,32 @@ typedef struct ivpn_ike_sa {
     struct ivpn_ike_sa *coll_ike;
 } ivpn_ike_sa;
 
+struct ivpn_conn;
+
+/*
+ * What lib/core needs of an IKE engine, one table per IKE version (lib/ike/v2/ikev2.c,
+ * lib/ike/v1/ikev1.c). The connection's configured version picks the table when it is added;
+ * received datagrams are dispatched on the ISAKMP/IKE header's major version instead.
+ */
+typedef struct ivpn_ike_ops {
+    const char *name;                                  /* "IKEv1", "IKEv2" for log lines */
+    /* Start phase 1 / IKE_SA_INIT as the original initiator. */
+    int (*initiate)(ipsecvpn_engine *e, struct ivpn_conn *c, uint64_t now);
+    /* Earliest timer (UINT64_MAX: none) and running the due ones. */
+    uint64_t (*next_expiry)(const struct ivpn_conn *c);
+    void (*handle_expiry)(ipsecvpn_engine *e, struct ivpn_conn *c, uint64_t now);
+    /* Delete every SA of the connection; tell the peer (best effort) if asked. */
+    void (*close)(ipsecvpn_engine *e, struct ivpn_conn *c, uint64_t now, bool tell_peer);
+    /* An inbound ESP packet authenticated: the peer is alive (DPD). */
+    void (*peer_alive)(struct ivpn_conn *c, uint64_t now);
+    /* Whether an IKE SA exists or is being negotiated (no new initiation then). */
+    bool (*busy)(const struct ivpn_conn *c);
+} ivpn_ike_ops;
+
 typedef struct ivpn_conn {
     uint32_t id;
+    const ivpn_ike_ops *ops;       /* the engine of the configured IKE version */
+    struct ivpn_v1_conn *v1;       /* IKEv1 state (lib/ike/v1), NULL for IKEv2 connections */
     ipsecvpn_connection *cfg;
     ipsecvpn_endpoint local, remote;
     ipsecvpn_status status;

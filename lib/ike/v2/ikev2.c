@@ -489,3 +489,18 @@ void ivpn_ikev2_handle_expiry(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
         ivpn_ikev2_close(e, c, now, true); /* no tunnel left: close the IKE SA as well */
     }
 }
+
+static bool ikev2_busy(const ivpn_conn *c)
+{
+    return c->ike != NULL;
+}
+
+const ivpn_ike_ops ivpn_ikev2_ops = {
+    .name = "IKEv2",
+    .initiate = ivpn_ikev2_initiate,
+    .next_expiry = ivpn_ikev2_next_expiry,
+    .handle_expiry = ivpn_ikev2_handle_expiry,
+    .close = ivpn_ikev2_close,
+    .peer_alive = ivpn_ikev2_peer_alive,
+    .busy = ikev2_busy,
+};

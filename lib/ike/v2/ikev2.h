@@ -8,6 +8,9 @@
 
 #include "core/engine_internal.h"
 
+/* The table lib/core/engine.c drives IKEv2 connections through. */
+extern const ivpn_ike_ops ivpn_ikev2_ops;
+
 /* Start IKE_SA_INIT for a connection (as the original initiator). */
 int ivpn_ikev2_initiate(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now);
 /* One IKE message (non-ESP marker already removed). *conn_id gets the connection or 0. */

@@ -227,6 +227,8 @@ static ivpn_conn *conn_for_peer(ipsecvpn_engine *e, const ipsecvpn_endpoint *loc
 {
     for (ivpn_conn *c = e->conns; c; c = c->next) {
         size_t n = c->remote.addr.family == IPSECVPN_IPV6 ? 16 : 4;
+        if (c->ops != &ivpn_ikev2_ops)
+            continue; /* an IKEv1 connection to the same peer */
         if (c->remote.addr.family == remote->addr.family &&
             memcmp(c->remote.addr.bytes, remote->addr.bytes, n) == 0 &&
             (c->local.addr.family == 0 || (c->local.addr.family == local->addr.family &&

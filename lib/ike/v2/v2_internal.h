@@ -6,6 +6,7 @@
 #define IVPN_IKE_V2_INTERNAL_H
 
 #include "core/engine_internal.h"
+#include "ike/common/child_sa.h"
 #include "ike/v2/ikev2.h"
 #include "wire/ikev2_bodies.h"
 #include "wire/ikev2_chain.h"
@@ -118,11 +119,7 @@ int ivpn_child_install(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_algs *a, uin
                        const ivpn_ts_set *remote_ts, const uint8_t *gir, size_t gir_len,
                        const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
                        bool we_initiated, bool rekey, uint64_t now);
-void ivpn_child_remove(ipsecvpn_engine *e, ivpn_conn *c, ivpn_child *ch, bool event);
-/* Soft lifetime in ms: hard x (90 - random(0..jitter)) %. */
-uint64_t ivpn_soft_lifetime_ms(ipsecvpn_engine *e, uint32_t hard_s);
-/* A random inbound SPI not in use (>= 256). */
-int ivpn_child_new_spi(ipsecvpn_engine *e, uint32_t *spi);
+/* ivpn_child_remove, ivpn_soft_lifetime_ms, ivpn_child_new_spi: ike/common/child_sa.h */
 
 /* ikev2.c: SA lifecycle helpers */
 ivpn_ike_sa *ivpn_ike_sa_new(ipsecvpn_engine *e, ivpn_conn *c, bool initiator);
