@@ -147,9 +147,16 @@ IPSECVPN_EXPORT void ipsecvpn_engine_free(ipsecvpn_engine *e);
 /**
  * @brief Add a connection (copied; it must validate). Its status starts DOWN; with
  *        `effective_immediately` and a bi-directional initiator it is initiated at once.
+ *
+ * The connection's `ike.version` picks the protocol: IKEv2 (RFC 7296) or IKEv1 (RFC 2409:
+ * main or aggressive mode after `ike.mode`, then quick mode). Both run behind this same API,
+ * and one engine serves connections of both versions on the same ports.
  * @param local the local endpoint to use (address and port 500, or another port).
  * @param remote the peer's endpoint.
  * @param[out] conn_id the connection's id in this engine.
+ * @return ::IPSECVPN_OK; the connection's first validation error; ::IPSECVPN_ERR_UNSUPPORTED
+ *         for an IKEv1 connection when the library was built without IKEv1 (`-Dikev1=false`);
+ *         ::IPSECVPN_ERR_NOMEM.
  */
 IPSECVPN_EXPORT int ipsecvpn_engine_add_connection(ipsecvpn_engine *e,
                                                    const ipsecvpn_connection *conn,

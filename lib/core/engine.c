@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/engine_internal.h"
+#include "ike/common/child_sa.h"
 #include "ike/common/ts.h"
 #include "ike/v2/ikev2.h"
 #ifdef IPSECVPN_HAVE_IKEV1
@@ -66,8 +67,77 @@ IPSECVPN_EXPORT int ipsecvpn_engine_new(ipsecvpn_ctx *ctx, const ipsecvpn_engine
 static void conn_free(ipsecvpn_engine *e, ivpn_conn *c)
 {
     c->ops->close(e, c, 0, false);
-    ipsecvpn_connection_free(c->cfg);
+    ivpn_child_remove_all(e, c, false); /* whatever the engine left */
+    ivpn_ts_set_free(e->ctx, &c->cfg_local_ts);
+    ivpn_ts_set_free(e->ctx, &c->cfg_remote_ts);
+    if (c->cfg) {
+        ivpn_wipe(c->cfg, c->cfg->size); /* the PSK is in it */
+        ivpn_free(e->ctx, c->cfg);
+    }
     ivpn_free(e->ctx, c);
+}
+
+/* Append a string to the compact copy's string area. */
+static const char *put_str(char **at, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    memcpy(*at, s, n);
+    const char *r = *at;
+    *at += n;
+    return r;
+}
+
+/* The engine-side copy of a configuration: what the IKE engines read, nothing else (no
+ * names, descriptions, BGP or health check), with the PSK and IDs sized to their text. */
+static ivpn_conn_cfg *cfg_compact(const ipsecvpn_ctx *ctx, const ivpn_connection_values *v)
+{
+    size_t size = sizeof(ivpn_conn_cfg) + strlen(v->psk) + strlen(v->ike.local_id.text) +
+                  strlen(v->ike.remote_id.text) + 3;
+    ivpn_conn_cfg *k = ivpn_zalloc(ctx, size);
+    if (!k)
+        return NULL;
+    char *at = (char *)(k + 1);
+    k->size = size;
+    k->admin_up = v->admin_up;
+    k->effective_immediately = v->effective_immediately;
+    k->nat_traversal = v->nat_traversal;
+    k->local_address = v->local_address;
+    k->peer_address = v->peer_address;
+    k->gateway_type = v->gateway_type;
+    k->routing_mode = v->routing_mode;
+    k->initiator = v->initiator;
+    k->mtu = v->mtu;
+    k->psk = put_str(&at, v->psk);
+    k->dpd = v->dpd;
+    k->ike.version = v->ike.version;
+    k->ike.mode = v->ike.mode;
+    k->ike.encryption = v->ike.encryption;
+    k->ike.integrity = v->ike.integrity;
+    k->ike.dh_group = v->ike.dh_group;
+    k->ike.lifetime = v->ike.lifetime;
+    k->ike.local_id.type = v->ike.local_id.type;
+    k->ike.local_id.text = put_str(&at, v->ike.local_id.text);
+    k->ike.remote_id.type = v->ike.remote_id.type;
+    k->ike.remote_id.text = put_str(&at, v->ike.remote_id.text);
+    k->ipsec.mode = v->ipsec.mode;
+    k->ipsec.encryption = v->ipsec.encryption;
+    k->ipsec.integrity = v->ipsec.integrity;
+    k->ipsec.pfs = v->ipsec.pfs;
+    k->ipsec.lifetime = v->ipsec.lifetime;
+    return k;
+}
+
+/* The configuration's selectors, each side in an allocation of exactly its size. */
+static int cfg_selectors(const ipsecvpn_ctx *ctx, const ivpn_connection_values *v, ivpn_conn *c)
+{
+    IVPN_TS_SET_LOCAL(l);
+    IVPN_TS_SET_LOCAL(r);
+    ivpn_ts_from_config(v, true, &l);
+    ivpn_ts_from_config(v, false, &r);
+    int rc = ivpn_ts_set_copy(ctx, &l, &c->cfg_local_ts);
+    if (rc == IPSECVPN_OK)
+        rc = ivpn_ts_set_copy(ctx, &r, &c->cfg_remote_ts);
+    return rc;
 }
 
 IPSECVPN_EXPORT void ipsecvpn_engine_free(ipsecvpn_engine *e)
@@ -170,7 +240,7 @@ static const ivpn_ike_ops *ops_for(ivpn_ike_version v)
 
 static bool may_initiate(const ivpn_conn *c)
 {
-    const ivpn_connection_values *v = ivpn_conn_values(c);
+    const ivpn_conn_cfg *v = ivpn_conn_values(c);
     return v->admin_up && v->initiator == IVPN_INITIATOR_BIDIRECTIONAL;
 }
 
@@ -193,8 +263,13 @@ IPSECVPN_EXPORT int ipsecvpn_engine_add_connection(ipsecvpn_engine *e,
     ivpn_conn *c = ivpn_zalloc(e->ctx, sizeof(*c));
     if (!c)
         return IPSECVPN_ERR_NOMEM;
-    rc = ipsecvpn_connection_clone(conn, &c->cfg);
+    c->ops = ops;
+    c->cfg = cfg_compact(e->ctx, &conn->v);
+    rc = c->cfg ? cfg_selectors(e->ctx, &conn->v, c) : IPSECVPN_ERR_NOMEM;
     if (rc != IPSECVPN_OK) {
+        ivpn_ts_set_free(e->ctx, &c->cfg_local_ts);
+        ivpn_ts_set_free(e->ctx, &c->cfg_remote_ts);
+        ivpn_free(e->ctx, c->cfg);
         ivpn_free(e->ctx, c);
         return rc;
     }
@@ -206,9 +281,6 @@ IPSECVPN_EXPORT int ipsecvpn_engine_add_connection(ipsecvpn_engine *e,
         c->remote = *remote;
     else
         endpoint_from(&conn->v.peer_address, &c->remote);
-    ivpn_ts_from_config(&c->cfg->v, true, &c->cfg_local_ts);
-    ivpn_ts_from_config(&c->cfg->v, false, &c->cfg_remote_ts);
-    c->ops = ops;
     c->id = e->next_id++;
     c->status = IPSECVPN_STATUS_DOWN;
     c->next = e->conns;
@@ -271,11 +343,9 @@ static int esp_in(ipsecvpn_engine *e, uint8_t *data, size_t off, size_t len, uin
 {
     uint32_t spi = (uint32_t)data[off] << 24 | (uint32_t)data[off + 1] << 16 |
                    (uint32_t)data[off + 2] << 8 | data[off + 3];
-    for (ivpn_conn *c = e->conns; c; c = c->next)
-        for (int i = 0; i < IVPN_CHILD_SLOTS; i++) {
-            ivpn_child *ch = ivpn_conn_slot(c, i);
-            if (!ch->used || ch->spi_in != spi || !ch->sa_in)
-                continue;
+    for (ivpn_conn *c = e->conns; c; c = c->next) {
+        ivpn_child *ch = ivpn_child_find(c, spi);
+        if (ch && ch->sa_in) {
             res->conn_id = c->id;
             size_t ioff = 0, ilen = 0;
             int rc = ipsecvpn_esp_decrypt(ch->sa_in, data + off, len - off, now, 0, &ioff, &ilen,
@@ -288,6 +358,7 @@ static int esp_in(ipsecvpn_engine *e, uint8_t *data, size_t off, size_t len, uin
             res->len = ilen;
             return IPSECVPN_OK;
         }
+    }
     IVPN_LOG_DEBUG(e->ctx, "engine: ESP for unknown SPI 0x%08x dropped", spi);
     return IPSECVPN_ERR_ESP_SPI;
 }
@@ -366,10 +437,10 @@ IPSECVPN_EXPORT int ipsecvpn_engine_protect(ipsecvpn_engine *e, uint8_t *buf, si
     int rc = ip_addrs(buf + off, len, &family, &src, &dst);
     if (rc != IPSECVPN_OK)
         return rc;
+    /* the Child SA pair whose selectors hold the packet (a connection may hold several) */
     for (ivpn_conn *c = e->conns; c; c = c->next) {
-        ivpn_child *ch = &c->child[0];
-        if (ch->used && ch->sa_out && ivpn_ts_contains(&ch->local_ts, family, src) &&
-            ivpn_ts_contains(&ch->remote_ts, family, dst)) {
+        ivpn_child *ch = ivpn_child_route(c, family, src, dst);
+        if (ch) {
             rc = ipsecvpn_esp_encrypt(ch->sa_out, buf, buf_size, off, len, now, 0, out_off,
                                       out_len);
             if (rc == IPSECVPN_OK)

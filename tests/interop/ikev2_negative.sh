@@ -45,8 +45,10 @@ if [ "$ROLE" = responder ]; then
     ivpn_swanctl "$C" --initiate --child ivpn --timeout 5 >"$IVPN_WORK/initiate.out" 2>&1 &&
         ikev2_fail "charon's initiation succeeded"
 fi
-# give the exchange time to finish (or to fail)
-for i in $(seq 1 30); do
+# give the exchange time to finish (or to fail). An initiator told NO_PROPOSAL_CHOSEN in the
+# unprotected IKE_SA_INIT answer waits out its retransmissions before failing (RFC 7296
+# §2.21.1): 500 ms doubling, 5 retransmissions, 31.5 s.
+for i in $(seq 1 450); do
     grep -q "reason=$want_code" "$HOSTLOG" && grep -Eq "$want_charon" "$C/charon.log" && break
     sleep 0.1
 done

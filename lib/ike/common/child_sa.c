@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ike/common/child_sa.h"
+#include "ike/common/proposal.h"
 #include "ike/common/ts.h"
 
 int ivpn_child_new_spi(ipsecvpn_engine *e, uint32_t *spi)
@@ -28,24 +29,102 @@ int ivpn_child_new_spi(ipsecvpn_engine *e, uint32_t *spi)
     return IPSECVPN_ERR_RANDOM;
 }
 
+ivpn_child *ivpn_child_first(const ivpn_conn *c) { return c->children; }
+
+ivpn_child *ivpn_child_next(const ivpn_child *ch) { return ch->next; }
+
 ivpn_child *ivpn_child_find(ivpn_conn *c, uint32_t spi_in)
 {
-    for (int i = 0; i < IVPN_CHILD_SLOTS; i++) {
-        ivpn_child *ch = ivpn_conn_slot(c, i);
-        if (ch->used && ch->spi_in == spi_in)
+    for (ivpn_child *ch = c->children; ch; ch = ch->next)
+        if (ch->spi_in == spi_in)
             return ch;
-    }
     return NULL;
 }
 
 ivpn_child *ivpn_child_find_out(ivpn_conn *c, uint32_t spi_out)
 {
-    for (int i = 0; i < IVPN_CHILD_SLOTS; i++) {
-        ivpn_child *ch = ivpn_conn_slot(c, i);
-        if (ch->used && ch->spi_out == spi_out)
+    for (ivpn_child *ch = c->children; ch; ch = ch->next)
+        if (ch->spi_out == spi_out)
             return ch;
-    }
     return NULL;
+}
+
+ivpn_child *ivpn_child_current(const ivpn_conn *c)
+{
+    for (ivpn_child *ch = c->children; ch; ch = ch->next)
+        if (!ch->retired)
+            return ch;
+    return NULL;
+}
+
+size_t ivpn_child_count(const ivpn_conn *c)
+{
+    size_t n = 0;
+    for (const ivpn_child *ch = c->children; ch; ch = ch->next)
+        n++;
+    return n;
+}
+
+ivpn_child *ivpn_child_route(const ivpn_conn *c, uint8_t family, const uint8_t *src,
+                             const uint8_t *dst)
+{
+    ivpn_child *fallback = NULL;
+    for (ivpn_child *ch = c->children; ch; ch = ch->next) {
+        if (!ch->sa_out || !ivpn_ts_contains(&ch->local_ts, family, src) ||
+            !ivpn_ts_contains(&ch->remote_ts, family, dst))
+            continue;
+        if (!ch->retired)
+            return ch;
+        if (!fallback)
+            fallback = ch;
+    }
+    return fallback;
+}
+
+void ivpn_child_retire(ivpn_child *ch, uint32_t by)
+{
+    ch->retired = true;
+    ch->replaced_by = by;
+    ch->rekey_at = 0;
+}
+
+ivpn_child *ivpn_child_detach(ivpn_conn *c)
+{
+    ivpn_child *list = c->children;
+    c->children = NULL;
+    return list;
+}
+
+void ivpn_child_reattach(ivpn_conn *c, ivpn_child *list)
+{
+    if (!list)
+        return;
+    ivpn_child *tail = list;
+    while (tail->next)
+        tail = tail->next;
+    tail->next = c->children;
+    c->children = list;
+}
+
+void ivpn_conn_proposal_ike(const ivpn_conn_ike *v, uint16_t extra_dh, ivpn_ikev2_sa *out)
+{
+    ivpn_ike_values full;
+    memset(&full, 0, sizeof(full));
+    full.encryption = v->encryption;
+    full.integrity = v->integrity;
+    full.dh_group = v->dh_group;
+    ivpn_proposal_ike(&full, extra_dh, out);
+}
+
+void ivpn_conn_proposal_esp(const ivpn_conn_ipsec *v, uint32_t spi, uint16_t dh,
+                            ivpn_ikev2_sa *out)
+{
+    ivpn_ipsec_values full;
+    memset(&full, 0, sizeof(full));
+    full.encryption = v->encryption;
+    full.integrity = v->integrity;
+    full.pfs = v->pfs;
+    ivpn_proposal_esp(&full, spi, dh, out);
 }
 
 int ivpn_child_key_lengths(const ivpn_algs *a, size_t *encr_len, size_t *integ_len)
@@ -148,6 +227,16 @@ static int esp_pair_new(ipsecvpn_engine *e, const ivpn_child_params *cp, ivpn_ch
     return rc;
 }
 
+static void child_free(ipsecvpn_engine *e, ivpn_child *ch)
+{
+    ipsecvpn_esp_sa_free(ch->sa_in);
+    ipsecvpn_esp_sa_free(ch->sa_out);
+    ivpn_ts_set_free(e->ctx, &ch->local_ts);
+    ivpn_ts_set_free(e->ctx, &ch->remote_ts);
+    ivpn_wipe(ch, sizeof(*ch));
+    ivpn_free(e->ctx, ch);
+}
+
 int ivpn_child_sa_install(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_child_params *cp,
                           bool rekey, uint64_t now)
 {
@@ -157,26 +246,29 @@ int ivpn_child_sa_install(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_child_par
     if (!ci)
         return IPSECVPN_ERR_CRYPTO_ALG;
 
-    ivpn_child ch;
-    memset(&ch, 0, sizeof(ch));
-    ch.used = true;
-    ch.spi_in = cp->spi_in;
-    ch.spi_out = cp->spi_out;
-    ch.algs = *a;
-    ch.local_ts = *cp->local_ts;
-    ch.remote_ts = *cp->remote_ts;
-    ch.encap = cp->encap;
-    ch.local = cp->local;
-    ch.remote = cp->remote;
-    ch.created_ms = now;
+    ivpn_child *ch = ivpn_zalloc(e->ctx, sizeof(*ch));
+    if (!ch)
+        return IPSECVPN_ERR_NOMEM;
+    ch->used = true;
+    ch->spi_in = cp->spi_in;
+    ch->spi_out = cp->spi_out;
+    ch->algs = *a;
+    ch->encap = cp->encap;
+    ch->local = cp->local;
+    ch->remote = cp->remote;
+    ch->created_ms = now;
     if (cp->lifetime_s) {
-        ch.expire_at = now + (uint64_t)cp->lifetime_s * 1000;
-        ch.rekey_at = now + ivpn_soft_lifetime_ms(e, cp->lifetime_s);
+        ch->expire_at = now + (uint64_t)cp->lifetime_s * 1000;
+        ch->rekey_at = now + ivpn_soft_lifetime_ms(e, cp->lifetime_s);
     }
-    if (e->settings.install_sas) {
-        int rc = esp_pair_new(e, cp, &ch, now);
-        if (rc != IPSECVPN_OK)
-            return rc;
+    int rc = ivpn_ts_set_copy(e->ctx, cp->local_ts, &ch->local_ts);
+    if (rc == IPSECVPN_OK)
+        rc = ivpn_ts_set_copy(e->ctx, cp->remote_ts, &ch->remote_ts);
+    if (rc == IPSECVPN_OK && e->settings.install_sas)
+        rc = esp_pair_new(e, cp, ch, now);
+    if (rc != IPSECVPN_OK) {
+        child_free(e, ch);
+        return rc;
     }
 
     ipsecvpn_ip_prefix lp[IVPN_TS_MAX], rp[IVPN_TS_MAX];
@@ -198,29 +290,31 @@ int ivpn_child_sa_install(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_child_par
     info.integ_key_len = k->integ_len;
     info.local = cp->local;
     info.remote = cp->remote;
-    if (!ch.encap) {
+    if (!ch->encap) {
         info.local.port = 0;
         info.remote.port = 0;
     }
-    info.encap = ch.encap;
+    info.encap = ch->encap;
     info.n_local_ts = ivpn_ts_to_prefixes(cp->local_ts, lp, IVPN_TS_MAX);
     info.local_ts = lp;
     info.n_remote_ts = ivpn_ts_to_prefixes(cp->remote_ts, rp, IVPN_TS_MAX);
     info.remote_ts = rp;
-    info.lifetime_soft_s = ch.rekey_at ? (ch.rekey_at - now) / 1000 : 0;
+    info.lifetime_soft_s = ch->rekey_at ? (ch->rekey_at - now) / 1000 : 0;
     info.lifetime_hard_s = cp->lifetime_s;
 
     if (rekey) {
-        if (c->child[1].used)
-            ivpn_child_remove(e, c, &c->child[1], true);
-        c->child[1] = c->child[0];
-    } else if (c->child[0].used) {
-        ivpn_child_remove(e, c, &c->child[0], true);
+        /* make-before-break: the replaced pair receives until its Delete is done */
+        ivpn_child *old = cp->rekey_of ? ivpn_child_find(c, cp->rekey_of) : ivpn_child_current(c);
+        if (old)
+            ivpn_child_retire(old, ch->spi_in);
     }
-    c->child[0] = ch;
+    ivpn_child **tail = &c->children;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = ch;
     IVPN_LOG_INFO(e->ctx, "%s: Child SA %s, SPIs in 0x%08x out 0x%08x%s", cp->log_prefix,
                   rekey ? "rekeyed" : "up", cp->spi_in, cp->spi_out,
-                  ch.encap ? ", UDP-encapsulated" : "");
+                  ch->encap ? ", UDP-encapsulated" : "");
     ivpn_engine_emit(e, rekey ? IPSECVPN_EVENT_CHILD_REKEYED : IPSECVPN_EVENT_CHILD_UP, c, 0,
                      &info);
     return IPSECVPN_OK;
@@ -228,8 +322,21 @@ int ivpn_child_sa_install(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_child_par
 
 void ivpn_child_remove(ipsecvpn_engine *e, ivpn_conn *c, ivpn_child *ch, bool event)
 {
-    if (!ch->used)
+    if (!ch)
         return;
+    for (ivpn_child **pp = &c->children; *pp; pp = &(*pp)->next)
+        if (*pp == ch) {
+            *pp = ch->next;
+            break;
+        }
+    if (!ch->retired) {
+        /* its predecessor (not deleted yet) carries the traffic again */
+        for (ivpn_child *o = c->children; o; o = o->next)
+            if (o->retired && o->replaced_by == ch->spi_in) {
+                o->retired = false;
+                o->replaced_by = 0;
+            }
+    }
     if (event) {
         ipsecvpn_child_sa_info info;
         memset(&info, 0, sizeof(info));
@@ -238,7 +345,11 @@ void ivpn_child_remove(ipsecvpn_engine *e, ivpn_conn *c, ivpn_child *ch, bool ev
         info.spi_out = ch->spi_out;
         ivpn_engine_emit(e, IPSECVPN_EVENT_CHILD_DOWN, c, 0, &info);
     }
-    ipsecvpn_esp_sa_free(ch->sa_in);
-    ipsecvpn_esp_sa_free(ch->sa_out);
-    memset(ch, 0, sizeof(*ch));
+    child_free(e, ch);
+}
+
+void ivpn_child_remove_all(ipsecvpn_engine *e, ivpn_conn *c, bool event)
+{
+    while (c->children)
+        ivpn_child_remove(e, c, c->children, event);
 }

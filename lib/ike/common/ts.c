@@ -7,6 +7,35 @@
 
 static size_t alen(uint8_t family) { return family == 6 ? 16 : 4; }
 
+int ivpn_ts_set_copy(const ipsecvpn_ctx *ctx, const ivpn_ts_set *src, ivpn_ts_set *dst)
+{
+    ivpn_ts *ts = NULL;
+    if (src->n) {
+        ts = ivpn_malloc(ctx, (size_t)src->n * sizeof(*ts));
+        if (!ts)
+            return IPSECVPN_ERR_NOMEM;
+        memcpy(ts, src->ts, (size_t)src->n * sizeof(*ts));
+    }
+    dst->ts = ts;
+    dst->n = dst->cap = src->n;
+    return IPSECVPN_OK;
+}
+
+void ivpn_ts_set_free(const ipsecvpn_ctx *ctx, ivpn_ts_set *s)
+{
+    ivpn_free(ctx, s->ts);
+    s->ts = NULL;
+    s->n = s->cap = 0;
+}
+
+bool ivpn_ts_set_equal(const ivpn_ts_set *a, const ivpn_ts_set *b)
+{
+    return a->n == b->n && (a->n == 0 || memcmp(a->ts, b->ts, (size_t)a->n * sizeof(ivpn_ts)) == 0);
+}
+
+/* Room for one more selector in a set being built. */
+static bool room(const ivpn_ts_set *s) { return s->ts && s->n < s->cap; }
+
 static int cmp(const uint8_t *a, const uint8_t *b, size_t n) { return memcmp(a, b, n); }
 
 static void cidr_range(const ivpn_cidr *c, ivpn_ts *t)
@@ -25,15 +54,17 @@ static void cidr_range(const ivpn_cidr *c, ivpn_ts *t)
 
 void ivpn_ts_from_config(const ivpn_connection_values *v, bool local, ivpn_ts_set *out)
 {
-    memset(out, 0, sizeof(*out));
+    out->n = 0;
     if (v->routing_mode == IVPN_ROUTING_PROTECTED_FLOWS) {
         uint8_t n = local ? v->n_local_cidrs : v->n_remote_cidrs;
         const ivpn_cidr *c = local ? v->local_cidrs : v->remote_cidrs;
-        for (uint8_t i = 0; i < n && out->n < IVPN_TS_MAX; i++)
+        for (uint8_t i = 0; i < n && room(out); i++)
             cidr_range(&c[i], &out->ts[out->n++]);
         if (out->n)
             return;
     }
+    if (!room(out))
+        return;
     ivpn_cidr all;
     memset(&all, 0, sizeof(all));
     all.ip.family = v->local_address.family == 6 ? 6 : 4;
@@ -58,8 +89,8 @@ void ivpn_ts_to_wire(const ivpn_ts_set *s, ivpn_ikev2_ts *out)
 
 void ivpn_ts_from_wire(const ivpn_ikev2_ts *w, ivpn_ts_set *out)
 {
-    memset(out, 0, sizeof(*out));
-    for (uint8_t i = 0; i < w->count && out->n < IVPN_TS_MAX; i++) {
+    out->n = 0;
+    for (uint8_t i = 0; i < w->count && room(out); i++) {
         const ivpn_ikev2_selector *s = &w->sel[i];
         if (s->type != IVPN_IKEV2_TS_IPV4_ADDR_RANGE && s->type != IVPN_IKEV2_TS_IPV6_ADDR_RANGE)
             continue; /* unknown selector types are ignored (narrowed away) */
@@ -98,9 +129,9 @@ static bool intersect(const ivpn_ts *a, const ivpn_ts *b, ivpn_ts *out)
 
 void ivpn_ts_narrow(const ivpn_ts_set *offered, const ivpn_ts_set *ours, ivpn_ts_set *out)
 {
-    memset(out, 0, sizeof(*out));
+    out->n = 0;
     for (uint8_t i = 0; i < offered->n; i++)
-        for (uint8_t j = 0; j < ours->n && out->n < IVPN_TS_MAX; j++) {
+        for (uint8_t j = 0; j < ours->n && room(out); j++) {
             ivpn_ts t;
             if (!intersect(&offered->ts[i], &ours->ts[j], &t))
                 continue;

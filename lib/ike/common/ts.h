@@ -10,6 +10,16 @@
 #include "ipsecvpn/net.h"
 #include "wire/ikev2_payloads.h"
 
+/* Sets write into out->ts up to out->cap selectors (see ivpn_ts_set); a set without storage
+ * stays empty. */
+
+/* An owned copy of src with exactly src->n selectors (dst's previous storage is not freed). */
+int ivpn_ts_set_copy(const ipsecvpn_ctx *ctx, const ivpn_ts_set *src, ivpn_ts_set *dst);
+/* Free an owned set's storage; the set is empty afterwards. */
+void ivpn_ts_set_free(const ipsecvpn_ctx *ctx, ivpn_ts_set *s);
+/* Same selectors in the same order. */
+bool ivpn_ts_set_equal(const ivpn_ts_set *a, const ivpn_ts_set *b);
+
 /* Destination (route-based) mode: the whole address space of the outer family;
  * protected flows: one range per configured CIDR. */
 void ivpn_ts_from_config(const ivpn_connection_values *v, bool local, ivpn_ts_set *out);

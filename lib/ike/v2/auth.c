@@ -20,7 +20,7 @@
 
 size_t ivpn_ikev2_id_body(const ivpn_conn *c, bool local, uint8_t *out, size_t cap)
 {
-    const ivpn_identity *id = local ? &ivpn_conn_values(c)->ike.local_id
+    const ivpn_conn_id *id = local ? &ivpn_conn_values(c)->ike.local_id
                                     : &ivpn_conn_values(c)->ike.remote_id;
     const ipsecvpn_endpoint *gw = local ? &c->local : &c->remote;
     if (cap < 4 + 16)
@@ -112,7 +112,7 @@ static void add_sa(ivpn_msg *m, const ivpn_ikev2_sa *sa)
 int ivpn_ikev2_auth_send(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
 {
     ivpn_ike_sa *sa = c->ike;
-    const ivpn_connection_values *v = ivpn_conn_values(c);
+    const ivpn_conn_cfg *v = ivpn_conn_values(c);
     uint8_t idb[4 + IVPN_ID_MAX + 1], auth[IVPN_KEY_MAX];
     size_t idlen = ivpn_ikev2_id_body(c, true, idb, sizeof(idb)), alen = 0;
     int rc = idlen ? IPSECVPN_OK : IPSECVPN_ERR_INVALID_ARG;
@@ -127,7 +127,7 @@ int ivpn_ikev2_auth_send(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
     size_t len = 0;
     if (rc == IPSECVPN_OK) {
         ivpn_ikev2_sa prop;
-        ivpn_proposal_esp(&v->ipsec, sa->pending_spi_in, 0, &prop);
+        ivpn_conn_proposal_esp(&v->ipsec, sa->pending_spi_in, 0, &prop);
         ivpn_msg_begin(m);
         ivpn_msg_payload_raw(m, IVPN_IKEV2_PL_IDI, idb, idlen);
         ivpn_msg_notify(m, 0, NULL, 0, IVPN_IKEV2_N_INITIAL_CONTACT, NULL, 0);
@@ -179,7 +179,7 @@ int ivpn_ikev2_auth_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, ui
 {
     ivpn_ike_sa *sa = c->ike;
     uint32_t msgid = rx->hdr.message_id;
-    const ivpn_connection_values *v = ivpn_conn_values(c);
+    const ivpn_conn_cfg *v = ivpn_conn_values(c);
     if (!(rx->b.present & IVPN_IKEV2_HAS_IDI) || !(rx->b.present & IVPN_IKEV2_HAS_AUTH) ||
         !verify_auth(c, true, rx, &rx->b.idi) || !peer_id_ok(c, &rx->b.idi)) {
         IVPN_LOG_WARN(e->ctx, "IKEv2: peer authentication failed");
@@ -194,7 +194,10 @@ int ivpn_ikev2_auth_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, ui
     uint16_t child_notify = 0;
     ivpn_algs ca;
     uint8_t chosen = 0;
-    ivpn_ts_set tsi, tsr, off_i, off_r;
+    IVPN_TS_SET_LOCAL(tsi);
+    IVPN_TS_SET_LOCAL(tsr);
+    IVPN_TS_SET_LOCAL(off_i);
+    IVPN_TS_SET_LOCAL(off_r);
     memset(&ca, 0, sizeof(ca));
     if ((rx->b.present & (IVPN_IKEV2_HAS_SA | IVPN_IKEV2_HAS_TSI | IVPN_IKEV2_HAS_TSR)) !=
         (IVPN_IKEV2_HAS_SA | IVPN_IKEV2_HAS_TSI | IVPN_IKEV2_HAS_TSR)) {
@@ -202,8 +205,12 @@ int ivpn_ikev2_auth_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, ui
         child_notify = IVPN_IKEV2_N_NO_PROPOSAL_CHOSEN;
     } else {
         ivpn_ikev2_sa ours;
-        ivpn_proposal_esp(&v->ipsec, 0, 0, &ours);
-        if (ivpn_proposal_select(&rx->b.sa, &ours, &ca, &chosen) != IPSECVPN_OK) {
+        ivpn_conn_proposal_esp(&v->ipsec, 0, 0, &ours);
+        /* SPIs 1..255 are reserved (RFC 4303 §2.1): the proposal cannot be chosen. It is
+         * the Child SA's proposal, so NO_PROPOSAL_CHOSEN (which fails only the Child SA,
+         * §2.21.2) rather than INVALID_SYNTAX (which would end the IKE SA as well). */
+        if (ivpn_proposal_select(&rx->b.sa, &ours, &ca, &chosen) != IPSECVPN_OK ||
+            ivpn_proposal_spi32(&rx->b.sa.proposals[chosen]) < 256) {
             child_err = IPSECVPN_ERR_IKE_NO_PROPOSAL;
             child_notify = IVPN_IKEV2_N_NO_PROPOSAL_CHOSEN;
         } else {
@@ -268,8 +275,7 @@ int ivpn_ikev2_auth_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, ui
     rc = ivpn_child_install(e, c, &ca, spi_in, spi_out, &tsr, &tsi, NULL, 0, sa->ni, sa->ni_len,
                             sa->nr, sa->nr_len, false, false, now);
     if (rc != IPSECVPN_OK) {
-        for (int i = 0; i < IVPN_CHILD_SLOTS; i++)
-            ivpn_child_remove(e, c, ivpn_conn_slot(c, i), false);
+        ivpn_child_remove_all(e, c, false);
         responder_drop(e, c);
         return rc;
     }
@@ -293,7 +299,7 @@ static int reason_of(uint16_t notify)
 int ivpn_ikev2_auth_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, uint64_t now)
 {
     ivpn_ike_sa *sa = c->ike;
-    const ivpn_connection_values *v = ivpn_conn_values(c);
+    const ivpn_conn_cfg *v = ivpn_conn_values(c);
     ivpn_ikev2_request_done(e, sa);
     uint16_t err = 0;
     for (unsigned i = 0; i < rx->b.n_notify && !err; i++)
@@ -313,7 +319,8 @@ int ivpn_ikev2_auth_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, u
     }
     int reason = 0;
     ivpn_algs ca;
-    ivpn_ts_set tsi, tsr;
+    IVPN_TS_SET_LOCAL(tsi);
+    IVPN_TS_SET_LOCAL(tsr);
     if (err) {
         reason = reason_of(err);
     } else if ((rx->b.present & (IVPN_IKEV2_HAS_SA | IVPN_IKEV2_HAS_TSI | IVPN_IKEV2_HAS_TSR)) !=
@@ -321,7 +328,7 @@ int ivpn_ikev2_auth_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, u
         reason = IPSECVPN_ERR_IKE_NO_PROPOSAL;
     } else {
         ivpn_ikev2_sa ours;
-        ivpn_proposal_esp(&v->ipsec, sa->pending_spi_in, 0, &ours);
+        ivpn_conn_proposal_esp(&v->ipsec, sa->pending_spi_in, 0, &ours);
         ivpn_ts_from_wire(&rx->b.tsi, &tsi);
         ivpn_ts_from_wire(&rx->b.tsr, &tsr);
         if (ivpn_proposal_check_reply(&rx->b.sa, &ours, &ca) != IPSECVPN_OK ||

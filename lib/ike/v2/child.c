@@ -13,10 +13,10 @@ int ivpn_child_install(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_algs *a, uin
                        uint32_t spi_out, const ivpn_ts_set *local_ts,
                        const ivpn_ts_set *remote_ts, const uint8_t *gir, size_t gir_len,
                        const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-                       bool we_initiated, bool rekey, uint64_t now)
+                       bool we_initiated, uint32_t rekey_of, uint64_t now)
 {
     ivpn_ike_sa *sa = c->ike;
-    const ivpn_connection_values *v = ivpn_conn_values(c);
+    const ivpn_conn_cfg *v = ivpn_conn_values(c);
     size_t ek, ak;
     int rc = ivpn_child_key_lengths(a, &ek, &ak);
     if (rc != IPSECVPN_OK)
@@ -46,8 +46,9 @@ int ivpn_child_install(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_algs *a, uin
         .encap = sa->nat_local || sa->nat_remote || v->nat_traversal,
         .lifetime_s = v->ipsec.lifetime,
         .log_prefix = "IKEv2",
+        .rekey_of = rekey_of,
     };
-    rc = ivpn_child_sa_install(e, c, &p, rekey, now);
+    rc = ivpn_child_sa_install(e, c, &p, rekey_of != 0, now);
     ivpn_wipe(km, sizeof(km));
     return rc;
 }

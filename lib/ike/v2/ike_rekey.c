@@ -37,7 +37,7 @@ void ivpn_ikev2_drop_old(ipsecvpn_engine *e, ivpn_conn *c)
 static void take_over(ipsecvpn_engine *e, ivpn_conn *c, ivpn_ike_sa *n, uint64_t now)
 {
     ivpn_ike_sa *old = c->ike;
-    const ivpn_connection_values *v = ivpn_conn_values(c);
+    const ivpn_conn_cfg *v = ivpn_conn_values(c);
     n->local = old->local;
     n->remote = old->remote;
     n->natt = old->natt;
@@ -49,8 +49,7 @@ static void take_over(ipsecvpn_engine *e, ivpn_conn *c, ivpn_ike_sa *n, uint64_t
     n->state = IVPN_IKE_ESTABLISHED;
     n->rekey_at = v->ike.lifetime ? now + ivpn_soft_lifetime_ms(e, v->ike.lifetime) : 0;
     n->hard_at = v->ike.lifetime ? now + (uint64_t)v->ike.lifetime * 1000 : 0;
-    ivpn_dh_free(e->ctx, n->dh);
-    n->dh = NULL;
+    ivpn_ike_sa_forget_setup(e, n); /* DH and nonces: only the rekey needed them */
     ivpn_ikev2_drop_old(e, c);
     if (old->coll_ike == n)
         old->coll_ike = NULL;
@@ -80,7 +79,7 @@ static int shared_secret(ivpn_ike_sa *n, const ivpn_ikev2_ke *ke, const ivpn_ike
 int ivpn_ikev2_rekey_ike_send(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
 {
     ivpn_ike_sa *old = c->ike;
-    const ivpn_connection_values *v = ivpn_conn_values(c);
+    const ivpn_conn_cfg *v = ivpn_conn_values(c);
     ivpn_ike_sa *n = ivpn_ike_sa_new(e, c, true);
     if (!n)
         return IPSECVPN_ERR_NOMEM;
@@ -96,7 +95,7 @@ int ivpn_ikev2_rekey_ike_send(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
     size_t len = 0;
     if (rc == IPSECVPN_OK) {
         ivpn_ikev2_sa prop;
-        ivpn_proposal_ike(&v->ike, 0, &prop);
+        ivpn_conn_proposal_ike(&v->ike, 0, &prop);
         prop.proposals[0].spi_size = 8;
         memcpy(prop.proposals[0].spi, n->spi_i, 8);
         ivpn_msg_begin(m);
@@ -123,7 +122,7 @@ int ivpn_ikev2_rekey_ike_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *r
 {
     ivpn_ike_sa *old = c->ike;
     uint32_t msgid = rx->hdr.message_id;
-    const ivpn_connection_values *v = ivpn_conn_values(c);
+    const ivpn_conn_cfg *v = ivpn_conn_values(c);
     bool collision = old->req_kind == IVPN_REQ_REKEY_IKE && old->rekey_new && !old->coll_ike &&
                      !c->ike_old && !c->ike_dup;
     if (!collision && (old->req_kind != IVPN_REQ_NONE || c->ike_old || c->ike_dup)) {
@@ -132,7 +131,7 @@ int ivpn_ikev2_rekey_ike_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *r
                                         IVPN_IKEV2_N_TEMPORARY_FAILURE);
     }
     ivpn_ikev2_sa ours;
-    ivpn_proposal_ike(&v->ike, 0, &ours);
+    ivpn_conn_proposal_ike(&v->ike, 0, &ours);
     ivpn_algs algs;
     uint8_t chosen;
     if (!(rx->b.present & IVPN_IKEV2_HAS_KE) || !(rx->b.present & IVPN_IKEV2_HAS_NONCE) ||
@@ -140,6 +139,9 @@ int ivpn_ikev2_rekey_ike_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *r
         rx->b.sa.proposals[chosen].spi_size != 8)
         return ivpn_ikev2_respond_error(e, old, IVPN_IKEV2_EXCH_CREATE_CHILD_SA, msgid,
                                         IVPN_IKEV2_N_NO_PROPOSAL_CHOSEN);
+    if (!ivpn_ikev2_nonce_ok(algs.prf, rx->b.nonce.data.len)) /* §2.10 */
+        return ivpn_ikev2_respond_error(e, old, IVPN_IKEV2_EXCH_CREATE_CHILD_SA, msgid,
+                                        IVPN_IKEV2_N_INVALID_SYNTAX);
     if (rx->b.ke.dh_group != algs.dh) {
         uint8_t g[2] = { (uint8_t)(algs.dh >> 8), (uint8_t)algs.dh };
         ivpn_msg m;
@@ -246,7 +248,7 @@ int ivpn_ikev2_rekey_ike_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *
                                      uint64_t now)
 {
     ivpn_ike_sa *old = c->ike;
-    const ivpn_connection_values *v = ivpn_conn_values(c);
+    const ivpn_conn_cfg *v = ivpn_conn_values(c);
     ivpn_ikev2_request_done(e, old);
     ivpn_ike_sa *n = old->rekey_new;
     old->rekey_new = NULL;
@@ -260,13 +262,15 @@ int ivpn_ikev2_rekey_ike_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *
     ivpn_ikev2_sa ours;
     ivpn_algs algs;
     if (rc == IPSECVPN_OK) {
-        ivpn_proposal_ike(&v->ike, 0, &ours);
+        ivpn_conn_proposal_ike(&v->ike, 0, &ours);
         if ((rx->b.present & (IVPN_IKEV2_HAS_SA | IVPN_IKEV2_HAS_KE | IVPN_IKEV2_HAS_NONCE)) !=
                 (IVPN_IKEV2_HAS_SA | IVPN_IKEV2_HAS_KE | IVPN_IKEV2_HAS_NONCE) ||
             ivpn_proposal_check_reply(&rx->b.sa, &ours, &algs) != IPSECVPN_OK ||
             rx->b.sa.proposals[0].spi_size != 8 || algs.dh != n->ke_group ||
             rx->b.ke.dh_group != n->ke_group)
             rc = IPSECVPN_ERR_IKE_NO_PROPOSAL;
+        else if (!ivpn_ikev2_nonce_ok(algs.prf, rx->b.nonce.data.len)) /* §2.10 */
+            rc = IPSECVPN_ERR_IKE_MALFORMED;
     }
     if (rc == IPSECVPN_OK) {
         n->algs = algs;

@@ -14,11 +14,19 @@ ivpn_ike_sa *ivpn_ike_sa_new(ipsecvpn_engine *e, ivpn_conn *c, bool initiator)
     ivpn_ike_sa *sa = ivpn_zalloc(e->ctx, sizeof(*sa));
     if (!sa)
         return NULL;
+    /* Ni and Nr: only until the SA is established (ivpn_ike_sa_forget_setup) */
+    sa->ni = ivpn_malloc(e->ctx, 2 * IVPN_NONCE_MAX);
+    if (!sa->ni) {
+        ivpn_free(e->ctx, sa);
+        return NULL;
+    }
+    sa->nr = sa->ni + IVPN_NONCE_MAX;
     sa->initiator = initiator;
     uint8_t *spi = initiator ? sa->spi_i : sa->spi_r;
     static const uint8_t zero[8] = { 0 };
     do {
         if (ivpn_random(e->ctx, spi, 8) != IPSECVPN_OK) {
+            ivpn_free(e->ctx, sa->ni);
             ivpn_free(e->ctx, sa);
             return NULL;
         }
@@ -29,14 +37,28 @@ ivpn_ike_sa *ivpn_ike_sa_new(ipsecvpn_engine *e, ivpn_conn *c, bool initiator)
     return sa;
 }
 
+void ivpn_ike_sa_forget_setup(ipsecvpn_engine *e, ivpn_ike_sa *sa)
+{
+    ivpn_dh_free(e->ctx, sa->dh);
+    sa->dh = NULL;
+    if (sa->ni) {
+        ivpn_wipe(sa->ni, 2 * IVPN_NONCE_MAX);
+        ivpn_free(e->ctx, sa->ni);
+    }
+    sa->ni = sa->nr = NULL;
+    sa->ni_len = sa->nr_len = 0;
+    ivpn_free(e->ctx, sa->msg1);
+    ivpn_free(e->ctx, sa->msg2);
+    sa->msg1 = sa->msg2 = NULL;
+    sa->msg1_len = sa->msg2_len = 0;
+}
+
 void ivpn_ike_sa_free(ipsecvpn_engine *e, ivpn_ike_sa *sa)
 {
     if (!sa)
         return;
-    ivpn_dh_free(e->ctx, sa->dh);
-    ivpn_dh_free(e->ctx, sa->child_dh);
-    ivpn_free(e->ctx, sa->msg1);
-    ivpn_free(e->ctx, sa->msg2);
+    ivpn_ike_sa_forget_setup(e, sa);
+    ivpn_ikev2_cx_free(e, sa);
     ivpn_free(e->ctx, sa->req);
     ivpn_free(e->ctx, sa->resp);
     ivpn_ike_sa_free(e, sa->rekey_new);
@@ -47,8 +69,7 @@ void ivpn_ike_sa_free(ipsecvpn_engine *e, ivpn_ike_sa *sa)
 
 void ivpn_ikev2_fail(ipsecvpn_engine *e, ivpn_conn *c, ipsecvpn_status status, int reason)
 {
-    for (int i = 0; i < IVPN_CHILD_SLOTS; i++)
-        ivpn_child_remove(e, c, ivpn_conn_slot(c, i), true);
+    ivpn_child_remove_all(e, c, true);
     ivpn_ikev2_drop_old(e, c);
     ivpn_ikev2_drop_dup(e, c);
     ivpn_ike_sa_free(e, c->ike_half);
@@ -66,7 +87,7 @@ void ivpn_ikev2_fail(ipsecvpn_engine *e, ivpn_conn *c, ipsecvpn_status status, i
 void ivpn_ikev2_established(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
 {
     ivpn_ike_sa *sa = c->ike;
-    const ivpn_connection_values *v = ivpn_conn_values(c);
+    const ivpn_conn_cfg *v = ivpn_conn_values(c);
     sa->state = IVPN_IKE_ESTABLISHED;
     sa->last_rx = now;
     sa->dpd_at = v->dpd.enabled ? now + (uint64_t)v->dpd.interval * 1000 : 0;
@@ -75,9 +96,8 @@ void ivpn_ikev2_established(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
     sa->keepalive_at = keepalive ? now + (uint64_t)e->settings.keepalive_s * 1000 : 0;
     sa->rekey_at = v->ike.lifetime ? now + ivpn_soft_lifetime_ms(e, v->ike.lifetime) : 0;
     sa->hard_at = v->ike.lifetime ? now + (uint64_t)v->ike.lifetime * 1000 : 0;
-    /* free what only IKE_SA_INIT/IKE_AUTH needed */
-    ivpn_dh_free(e->ctx, sa->dh);
-    sa->dh = NULL;
+    /* free what only IKE_SA_INIT/IKE_AUTH needed: DH, nonces, the first two messages */
+    ivpn_ike_sa_forget_setup(e, sa);
     IVPN_LOG_INFO(e->ctx, "IKEv2: IKE SA established with the peer%s",
                   sa->natt ? " (NAT-T port)" : "");
     ivpn_engine_emit(e, IPSECVPN_EVENT_IKE_UP, c, 0, NULL);
@@ -128,6 +148,7 @@ static int dispatch_response(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, uint
             return IPSECVPN_ERR_IKE_UNEXPECTED;
         return ivpn_ikev2_info_response_rx(e, c, rx, now);
     case IVPN_REQ_REKEY_CHILD:
+    case IVPN_REQ_CREATE_CHILD:
         if (rx->hdr.exchange != IVPN_IKEV2_EXCH_CREATE_CHILD_SA)
             return IPSECVPN_ERR_IKE_UNEXPECTED;
         return ivpn_ikev2_create_child_response_rx(e, c, rx, now);
@@ -177,10 +198,9 @@ static int dispatch_request(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx,
                       sa->msgid_in);
         return IPSECVPN_ERR_IKE_UNEXPECTED;
     }
-    /* answer where the request came from: the peer may have floated to 4500 (§2.23) */
-    sa->local = *local;
-    sa->remote = *remote;
-    sa->natt = local->port != IPSECVPN_IKE_PORT;
+    /* answer where the request came from (§2.11); keep that path only as §2.23 allows */
+    ivpn_peer_path path;
+    ivpn_ikev2_path_answer(sa, local, remote, &path);
     sa->msgid_in++;
     int rc = run_request(e, c, rx, now);
     /* Every request is answered (§2.3): one refused without an answer would have the peer
@@ -194,6 +214,8 @@ static int dispatch_request(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx,
         IVPN_LOG_INFO(e->ctx, "IKEv2: request %u refused: %s", id, ivpn_ikev2_notify_name(type));
         (void)ivpn_ikev2_respond_error(e, sa, rx->hdr.exchange, id, type);
     }
+    if (c->ike == sa)
+        ivpn_ikev2_path_settle(e, c, sa, &path);
     return rc;
 }
 
@@ -206,21 +228,19 @@ static int half_open_request(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx,
 {
     ivpn_ike_sa *est = c->ike;
     ivpn_ike_sa *old = c->ike_old;
-    ivpn_child kids[2], dup = c->child_dup;
     ipsecvpn_status st = c->status;
     int reason = c->reason;
-    memcpy(kids, c->child, sizeof(kids));
-    memset(c->child, 0, sizeof(c->child));
-    memset(&c->child_dup, 0, sizeof(c->child_dup));
+    ivpn_child *kids = ivpn_child_detach(c);
     c->ike = c->ike_half;
     c->ike_half = NULL;
     c->ike_old = NULL;
     int rc = dispatch_request(e, c, rx, local, remote, now);
     if (c->ike && c->ike->state == IVPN_IKE_ESTABLISHED) {
         IVPN_LOG_INFO(e->ctx, "IKEv2: the peer re-authenticated, its old IKE SA is replaced");
-        for (int i = 0; i < 2; i++)
-            ivpn_child_remove(e, c, &kids[i], true);
-        ivpn_child_remove(e, c, &dup, true);
+        ivpn_child *fresh = ivpn_child_detach(c);
+        ivpn_child_reattach(c, kids);
+        ivpn_child_remove_all(e, c, true);
+        ivpn_child_reattach(c, fresh);
         ivpn_ikev2_drop_dup(e, c);
         ivpn_ike_sa_free(e, est);
         ivpn_ike_sa_free(e, old);
@@ -233,8 +253,7 @@ static int half_open_request(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx,
         c->ike_half = c->ike;
     c->ike = est;
     c->ike_old = old;
-    memcpy(c->child, kids, sizeof(kids));
-    c->child_dup = dup;
+    ivpn_child_reattach(c, kids);
     if (dropped && !est && rc < 0)
         ivpn_engine_set_status(e, c, IPSECVPN_STATUS_ERROR, rc);
     else
@@ -321,14 +340,11 @@ uint64_t ivpn_ikev2_next_expiry(const ivpn_conn *c)
 {
     uint64_t t = UINT64_MAX;
     t = min_t(t, c->restart_at);
-    if (c->child_dup.used && c->ike)
-        t = min_t(t, c->child_dup.expire_at);
-    for (int i = 0; i < 2; i++)
-        if (c->child[i].used && c->ike) {
-            t = min_t(t, c->child[i].expire_at);
-            if (i == 0)
-                t = min_t(t, c->child[i].rekey_at);
-        }
+    for (const ivpn_child *ch = ivpn_child_first(c); ch && c->ike; ch = ivpn_child_next(ch)) {
+        t = min_t(t, ch->expire_at);
+        if (!ch->retired)
+            t = min_t(t, ch->rekey_at);
+    }
     if (c->ike_half)
         t = min_t(t, c->ike_half->expire_at);
     if (c->ike_old) {
@@ -353,7 +369,7 @@ uint64_t ivpn_ikev2_next_expiry(const ivpn_conn *c)
 
 static void peer_dead(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
 {
-    const ivpn_connection_values *v = ivpn_conn_values(c);
+    const ivpn_conn_cfg *v = ivpn_conn_values(c);
     IVPN_LOG_WARN(e->ctx, "IKEv2: peer did not answer liveness checks, declared dead");
     ivpn_engine_emit(e, IPSECVPN_EVENT_PEER_DEAD, c, IPSECVPN_ERR_IKE_PEER_DEAD, NULL);
     ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_DOWN, IPSECVPN_ERR_IKE_PEER_DEAD);
@@ -371,7 +387,8 @@ static void retransmit(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
         if (sa->state == IVPN_IKE_ESTABLISHED)
             peer_dead(e, c, now);
         else
-            ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR, IPSECVPN_ERR_IKE_TIMEOUT);
+            ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR,
+                            sa->init_error ? sa->init_error : IPSECVPN_ERR_IKE_TIMEOUT);
         return;
     }
     sa->tries++;
@@ -397,7 +414,7 @@ static void dying_sa_expiry(ipsecvpn_engine *e, ivpn_conn *c, ivpn_ike_sa *old,
 
 void ivpn_ikev2_handle_expiry(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
 {
-    const ivpn_connection_values *v = ivpn_conn_values(c);
+    const ivpn_conn_cfg *v = ivpn_conn_values(c);
     if (c->restart_at && now >= c->restart_at) {
         c->restart_at = 0;
         if (!c->ike)
@@ -461,30 +478,30 @@ void ivpn_ikev2_handle_expiry(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
             sa->dpd_at = (sa->last_rx + interval > now ? sa->last_rx + interval : now + interval);
         }
     }
-    /* Child SA lifetimes: rekey at the soft limit, delete at the hard one */
-    for (int i = IVPN_CHILD_SLOTS - 1; i >= 0; i--) {
-        ivpn_child *ch = ivpn_conn_slot(c, i);
-        if (ch->used && ch->expire_at && now >= ch->expire_at) {
+    /* Child SA lifetimes: delete at the hard limit (retired pairs first: they are older) */
+    ivpn_child *ch, *tmp;
+    for (int pass = 0; pass < 2; pass++)
+        IVPN_CHILD_FOREACH(c, ch, tmp) {
+            if (ch->retired != (pass == 0) || !ch->expire_at || now < ch->expire_at)
+                continue;
             IVPN_LOG_INFO(e->ctx, "IKEv2: Child SA 0x%08x reached its lifetime", ch->spi_in);
             if (sa->req_kind == IVPN_REQ_NONE)
                 (void)ivpn_ikev2_delete_child_send(e, c, ch->spi_in, now);
             ivpn_child_remove(e, c, ch, true);
         }
-    }
-    if (!c->child[0].used && c->child[1].used) {
-        c->child[0] = c->child[1];
-        memset(&c->child[1], 0, sizeof(c->child[1]));
-    }
-    if (c->child[0].used && c->child[0].rekey_at && now >= c->child[0].rekey_at) {
+    /* ... and rekey each current pair at its soft limit, one exchange at a time */
+    for (ch = ivpn_child_first(c); ch; ch = ivpn_child_next(ch)) {
+        if (ch->retired || !ch->rekey_at || now < ch->rekey_at)
+            continue;
         if (sa->req_kind == IVPN_REQ_NONE) {
-            c->child[0].rekey_at = 0;
-            if (ivpn_ikev2_rekey_child_send(e, c, now) != IPSECVPN_OK)
+            ch->rekey_at = 0;
+            if (ivpn_ikev2_rekey_pair_send(e, c, ch, now) != IPSECVPN_OK)
                 IVPN_LOG_INFO(e->ctx, "IKEv2: Child SA rekey not started");
         } else {
-            c->child[0].rekey_at = now + 1000; /* window busy: try again shortly */
+            ch->rekey_at = now + 1000; /* window busy: try again shortly */
         }
     }
-    if (!c->child[0].used && c->ike && c->ike->state == IVPN_IKE_ESTABLISHED &&
+    if (!ivpn_child_first(c) && c->ike && c->ike->state == IVPN_IKE_ESTABLISHED &&
         c->ike->req_kind == IVPN_REQ_NONE) {
         ivpn_ikev2_close(e, c, now, true); /* no tunnel left: close the IKE SA as well */
     }

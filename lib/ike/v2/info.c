@@ -66,7 +66,10 @@ int ivpn_ikev2_delete_child_send(ipsecvpn_engine *e, ivpn_conn *c, uint32_t spi_
     return rc;
 }
 
-/* Fire and forget: HDR, SK {D(IKE)} --> (the SA is gone before any answer) */
+/* Fire and forget: HDR, SK {D(IKE)} --> (the SA is gone before any answer). With a request
+ * of ours outstanding (a rekey or DPD at the hard lifetime, say) the Delete takes the ID after
+ * it: reusing that ID would make a peer that has answered it take the Delete for a
+ * retransmission and resend its old answer (§2.3), keeping the SA we are deleting. */
 void ivpn_ikev2_close(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now, bool tell_peer)
 {
     ivpn_ike_sa *sa = c->ike;
@@ -79,8 +82,9 @@ void ivpn_ikev2_close(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now, bool tell_
         if (m) {
             ivpn_msg_begin(m);
             add_delete(m, IVPN_IKEV2_PROTO_IKE, NULL, 0);
-            if (ivpn_msg_finish_sk(e, sa, IVPN_IKEV2_EXCH_INFORMATIONAL, false, sa->msgid_out, m,
-                                   &out, &len) == IPSECVPN_OK) {
+            uint32_t id = sa->req_kind != IVPN_REQ_NONE ? sa->req_id + 1 : sa->msgid_out;
+            if (ivpn_msg_finish_sk(e, sa, IVPN_IKEV2_EXCH_INFORMATIONAL, false, id, m, &out,
+                                   &len) == IPSECVPN_OK) {
                 (void)ivpn_engine_send_ike(e, sa, out, len);
                 ivpn_free(e->ctx, out);
             }
@@ -92,21 +96,12 @@ void ivpn_ikev2_close(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now, bool tell_
 
 static ivpn_child *child_by_out(ivpn_conn *c, uint32_t spi_out)
 {
-    for (int i = 0; i < IVPN_CHILD_SLOTS; i++)
-        if (ivpn_conn_slot(c, i)->used && ivpn_conn_slot(c, i)->spi_out == spi_out)
-            return ivpn_conn_slot(c, i);
-    return NULL;
+    return ivpn_child_find_out(c, spi_out);
 }
 
-/* Keep slot 0 the current pair (a redundant pair of a collision stays in child_dup). */
-static void compact(ivpn_conn *c)
-{
-    ivpn_child *from = c->child[1].used ? &c->child[1] : &c->child_dup;
-    if (!c->child[0].used && from->used) {
-        c->child[0] = *from;
-        memset(from, 0, sizeof(*from));
-    }
-}
+/* Nothing to do since Child SAs are a list (ivpn_child_remove brings a retired pair back
+ * when its replacement goes first). */
+static void compact(ivpn_conn *c) { (void)c; }
 
 /* Responder side of every INFORMATIONAL request. */
 int ivpn_ikev2_info_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, uint64_t now)
@@ -157,7 +152,7 @@ int ivpn_ikev2_info_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, ui
         return IPSECVPN_OK;
     }
     compact(c);
-    if (n_ours && !c->child[0].used) {
+    if (n_ours && !ivpn_child_first(c)) {
         /* no tunnel left under this IKE SA: take it down too */
         ivpn_ikev2_close(e, c, now, true);
     }
@@ -172,9 +167,7 @@ int ivpn_ikev2_info_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, u
     ivpn_ikev2_request_done(e, sa);
     (void)rx;
     if (kind == IVPN_REQ_DELETE_CHILD) {
-        for (int i = 0; i < IVPN_CHILD_SLOTS; i++)
-            if (ivpn_conn_slot(c, i)->used && ivpn_conn_slot(c, i)->spi_in == sa->delete_spi_in)
-                ivpn_child_remove(e, c, ivpn_conn_slot(c, i), true);
+        ivpn_child_remove(e, c, ivpn_child_find(c, sa->delete_spi_in), true);
         compact(c);
     } else if (kind == IVPN_REQ_DELETE_IKE) {
         ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_DOWN, 0);

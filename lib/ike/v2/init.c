@@ -71,6 +71,54 @@ static void maybe_float(const ipsecvpn_engine *e, const ivpn_conn *c, ivpn_ike_s
     sa->natt = true;
 }
 
+static bool same_endpoint(const ipsecvpn_endpoint *a, const ipsecvpn_endpoint *b)
+{
+    size_t n = a->addr.family == IPSECVPN_IPV6 ? 16 : 4;
+    return a->addr.family == b->addr.family && a->port == b->port &&
+           memcmp(a->addr.bytes, b->addr.bytes, n) == 0;
+}
+
+void ivpn_ikev2_path_answer(ivpn_ike_sa *sa, const ipsecvpn_endpoint *local,
+                            const ipsecvpn_endpoint *remote, ivpn_peer_path *saved)
+{
+    saved->local = sa->local;
+    saved->remote = sa->remote;
+    saved->natt = sa->natt;
+    saved->established = sa->state == IVPN_IKE_ESTABLISHED;
+    sa->local = *local;
+    sa->remote = *remote;
+    sa->natt = local->port != IPSECVPN_IKE_PORT;
+}
+
+/* §2.23: a validated request from another address or port is a NAT that changed its mapping,
+ * and the SA follows it -- but only when the peer is behind a NAT (and we are not): otherwise
+ * one replayed-and-redirected or spoofed-path packet could move the tunnel. The SA being set
+ * up (IKE_AUTH) takes the path its first authenticated request came on (the peer floats to
+ * 4500 there). The Child SAs always use the IKE SA's path: they move with it, and one created
+ * by a request answered elsewhere is put back on the SA's path. */
+void ivpn_ikev2_path_settle(ipsecvpn_engine *e, ivpn_conn *c, ivpn_ike_sa *sa,
+                            const ivpn_peer_path *saved)
+{
+    if (same_endpoint(&sa->local, &saved->local) && same_endpoint(&sa->remote, &saved->remote))
+        return;
+    if (!saved->established) {
+        /* the path of the first authenticated request */
+    } else if (sa->nat_remote && !sa->nat_local) {
+        IVPN_LOG_INFO(e->ctx, "IKEv2: the peer behind a NAT moved to port %u: IKE and ESP follow",
+                      sa->remote.port);
+    } else {
+        IVPN_LOG_INFO(e->ctx, "IKEv2: request from another address or port answered there; "
+                      "no NAT in front of the peer, so the SAs stay where they are");
+        sa->local = saved->local;
+        sa->remote = saved->remote;
+        sa->natt = saved->natt;
+    }
+    for (ivpn_child *ch = ivpn_child_first(c); ch; ch = ivpn_child_next(ch)) {
+        ch->local = sa->local;
+        ch->remote = sa->remote;
+    }
+}
+
 static int new_dh_and_nonce(ipsecvpn_engine *e, ivpn_ike_sa *sa, uint16_t group, uint8_t *nonce,
                             size_t *nonce_len)
 {
@@ -111,9 +159,9 @@ static void add_sa(ivpn_msg *m, const ivpn_ikev2_sa *sa)
 static int send_init_request(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
 {
     ivpn_ike_sa *sa = c->ike;
-    const ivpn_connection_values *v = ivpn_conn_values(c);
+    const ivpn_conn_cfg *v = ivpn_conn_values(c);
     ivpn_ikev2_sa prop;
-    ivpn_proposal_ike(&v->ike, e->test_extra_ke_group, &prop);
+    ivpn_conn_proposal_ike(&v->ike, e->test_extra_ke_group, &prop);
     const ivpn_dh_info *di = ivpn_dh_lookup(sa->ke_group);
     if (!di)
         return IPSECVPN_ERR_CRYPTO_ALG;
@@ -159,7 +207,7 @@ int ivpn_ikev2_initiate(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
     if (!sa)
         return IPSECVPN_ERR_NOMEM;
     c->ike = sa;
-    const ivpn_connection_values *v = ivpn_conn_values(c);
+    const ivpn_conn_cfg *v = ivpn_conn_values(c);
     uint16_t group = e->test_extra_ke_group ? e->test_extra_ke_group : v->ike.dh_group;
     int rc = new_dh_and_nonce(e, sa, group, sa->ni, &sa->ni_len);
     if (rc == IPSECVPN_OK)
@@ -249,17 +297,59 @@ static unsigned half_open(const ipsecvpn_engine *e)
 }
 
 /* Cookie = prf(secret, Ni | IPi | SPIi) (§2.6): stateless, so a flood of spoofed
- * IKE_SA_INIT requests costs us no DH computation and no state. */
+ * IKE_SA_INIT requests costs us no DH computation and no state. which: 0 the current
+ * secret, 1 the previous one. */
+#define COOKIE_SECRET_LEN 32
 static int make_cookie(const ipsecvpn_engine *e, const ivpn_rx *rx,
-                       const ipsecvpn_endpoint *remote, uint8_t out[32])
+                       const ipsecvpn_endpoint *remote, int which, uint8_t out[32])
 {
     ivpn_buf_ref pieces[3] = {
         { rx->b.nonce.data.p, rx->b.nonce.data.len },
         { remote->addr.bytes, remote->addr.family == IPSECVPN_IPV6 ? 16u : 4u },
         { rx->hdr.spi_i, 8 },
     };
-    return ivpn_prf_multi(IPSECVPN_PRF_HMAC_SHA2_256, e->cookie_secret, sizeof(e->cookie_secret),
-                          pieces, 3, out);
+    return ivpn_prf_multi(IPSECVPN_PRF_HMAC_SHA2_256, e->cookie_secret + which * COOKIE_SECRET_LEN,
+                          COOKIE_SECRET_LEN, pieces, 3, out);
+}
+
+/* §2.6: the secret "should be changed periodically". A new one every COOKIE_PERIOD_MS (as
+ * strongSwan does); the one before stays valid for one more period, so a cookie handed out
+ * just before the change still gets its initiator in. Rotated on the `now` of the datagram
+ * being read (the engine keeps no clock): after two silent periods both are replaced. */
+#define COOKIE_PERIOD_MS (3600u * 1000u)
+static void rotate_cookie_secret(ipsecvpn_engine *e, uint64_t now)
+{
+    if (e->cookie_rotated_at == 0 || now < e->cookie_rotated_at) {
+        e->cookie_rotated_at = now ? now : 1; /* the first clock we see (or one reset) */
+        return;
+    }
+    uint64_t age = now - e->cookie_rotated_at;
+    if (age < COOKIE_PERIOD_MS)
+        return;
+    uint8_t *cur = e->cookie_secret, *prev = e->cookie_secret + COOKIE_SECRET_LEN;
+    int rc = IPSECVPN_OK;
+    if (age < 2ull * COOKIE_PERIOD_MS)
+        memcpy(prev, cur, COOKIE_SECRET_LEN);
+    else
+        rc = ivpn_random(e->ctx, prev, COOKIE_SECRET_LEN); /* the old one is too old as well */
+    if (rc == IPSECVPN_OK)
+        rc = ivpn_random(e->ctx, cur, COOKIE_SECRET_LEN);
+    if (rc != IPSECVPN_OK) {
+        IVPN_LOG_WARN(e->ctx, "IKEv2: no random bytes for a new cookie secret, trying later");
+        return;
+    }
+    e->cookie_rotated_at = now;
+}
+
+static bool cookie_matches(const ipsecvpn_engine *e, const ivpn_rx *rx,
+                           const ipsecvpn_endpoint *remote, const ivpn_ikev2_notify *n)
+{
+    uint8_t want[32];
+    bool ok = false;
+    for (int which = 0; which < 2 && n && n->data.len == sizeof(want) && !ok; which++)
+        ok = make_cookie(e, rx, remote, which, want) == IPSECVPN_OK &&
+             ivpn_ct_equal(n->data.p, want, sizeof(want));
+    return ok;
 }
 
 /* Under load, demand a cookie: <-- HDR, N(COOKIE). True when the request may proceed.
@@ -272,12 +362,11 @@ static bool cookie_ok(ipsecvpn_engine *e, const ivpn_conn *c, const ipsecvpn_end
 {
     if (!c->ike_half && half_open(e) < e->settings.cookie_threshold)
         return true;
-    uint8_t want[32];
-    if (make_cookie(e, rx, remote, want) != IPSECVPN_OK)
-        return false;
-    const ivpn_ikev2_notify *n = ivpn_ikev2_bodies_notify(&rx->b, IVPN_IKEV2_N_COOKIE);
-    if (n && n->data.len == sizeof(want) && ivpn_ct_equal(n->data.p, want, sizeof(want)))
+    if (cookie_matches(e, rx, remote, ivpn_ikev2_bodies_notify(&rx->b, IVPN_IKEV2_N_COOKIE)))
         return true;
+    uint8_t want[32];
+    if (make_cookie(e, rx, remote, 0, want) != IPSECVPN_OK)
+        return false;
     IVPN_LOG_INFO(e->ctx, "IKEv2: %u half-open IKE SAs, asking the initiator for a cookie",
                   half_open(e));
     answer_notify(e, local, remote, rx, IVPN_IKEV2_N_COOKIE, want, sizeof(want));
@@ -306,7 +395,7 @@ int ivpn_ikev2_init_request_rx(ipsecvpn_engine *e, const ipsecvpn_endpoint *loca
         memcmp(rx->hdr.spi_i, zero, 8) == 0 || !ivpn_ikev2_from_initiator(&rx->hdr))
         return IPSECVPN_ERR_IKE_MALFORMED; /* SPIi 0 is not an SA (§3.1) */
     ivpn_conn *c = conn_for_peer(e, local, remote);
-    if (!c || !c->cfg->v.admin_up) {
+    if (!c || !ivpn_conn_values(c)->admin_up) {
         IVPN_LOG_INFO(e->ctx, "IKEv2: IKE_SA_INIT from a peer without a connection, ignored");
         return IPSECVPN_ERR_NOT_FOUND;
     }
@@ -335,11 +424,12 @@ int ivpn_ikev2_init_request_rx(ipsecvpn_engine *e, const ipsecvpn_endpoint *loca
     if (rc != IPSECVPN_OK)
         return rc;
 
+    rotate_cookie_secret(e, now);
     if (!(rx->b.present & IVPN_IKEV2_HAS_NONCE) || !cookie_ok(e, c, local, remote, rx))
         return IPSECVPN_OK;
-    const ivpn_connection_values *v = ivpn_conn_values(c);
+    const ivpn_conn_cfg *v = ivpn_conn_values(c);
     ivpn_ikev2_sa ours;
-    ivpn_proposal_ike(&v->ike, 0, &ours);
+    ivpn_conn_proposal_ike(&v->ike, 0, &ours);
     ivpn_algs algs;
     uint8_t chosen;
     rc = ivpn_proposal_select(&rx->b.sa, &ours, &algs, &chosen);
@@ -349,6 +439,12 @@ int ivpn_ikev2_init_request_rx(ipsecvpn_engine *e, const ipsecvpn_endpoint *loca
         if (!old && !c->ike_half)
             ivpn_engine_set_status(e, c, IPSECVPN_STATUS_ERROR, IPSECVPN_ERR_IKE_NO_PROPOSAL);
         return rc;
+    }
+    if (!ivpn_ikev2_nonce_ok(algs.prf, rx->b.nonce.data.len)) {
+        IVPN_LOG_WARN(e->ctx, "IKEv2: the initiator's nonce has %zu bytes, less than half the "
+                      "PRF key: refused", rx->b.nonce.data.len);
+        answer_notify(e, local, remote, rx, IVPN_IKEV2_N_INVALID_SYNTAX, NULL, 0);
+        return IPSECVPN_ERR_IKE_MALFORMED;
     }
     if (rx->b.ke.dh_group != algs.dh) {
         uint8_t g[2] = { (uint8_t)(algs.dh >> 8), (uint8_t)algs.dh };
@@ -449,6 +545,18 @@ static bool group_offered(const ipsecvpn_engine *e, const ivpn_conn *c, uint16_t
  * start the retransmission count again, forever. Beyond it they are ignored. */
 #define INIT_RETRIES_MAX 3
 
+/* An unprotected answer we cannot use: an error notify other than COOKIE / INVALID_KE (those
+ * two are followed a few times, then ignored), a choice we did not offer, a nonce too short.
+ * Anyone can send it (§2.21.1), so it does not end the attempt: we go on retransmitting and
+ * waiting for a valid response, and only when the retransmissions run out does the
+ * connection fail -- with this reason rather than a bare timeout (ikev2.c reads init_error). */
+static int init_refused(ipsecvpn_engine *e, ivpn_ike_sa *sa, int reason, const char *why)
+{
+    IVPN_LOG_WARN(e->ctx, "IKEv2: IKE_SA_INIT answer not used (%s); waiting for another", why);
+    sa->init_error = reason;
+    return reason;
+}
+
 /* Initiator:  <-- HDR, SAr1, KEr, Nr, N(NATD)... ; then HDR, SK {IDi, AUTH, ...} --> */
 int ivpn_ikev2_init_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, uint64_t now)
 {
@@ -460,7 +568,7 @@ int ivpn_ikev2_init_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, u
         rc = ivpn_ikev2_decode_bodies(e->ctx, &rx->outer, true, &rx->b);
     if (rc != IPSECVPN_OK)
         return rc;
-    const ivpn_connection_values *v = ivpn_conn_values(c);
+    const ivpn_conn_cfg *v = ivpn_conn_values(c);
 
     const ivpn_ikev2_notify *n;
     if ((n = ivpn_ikev2_bodies_notify(&rx->b, IVPN_IKEV2_N_COOKIE)) && n->data.len >= 1 &&
@@ -501,9 +609,7 @@ int ivpn_ikev2_init_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, u
         if (ivpn_ikev2_notify_is_error(t)) {
             int reason = t == IVPN_IKEV2_N_NO_PROPOSAL_CHOSEN ? IPSECVPN_ERR_IKE_NO_PROPOSAL
                                                                 : IPSECVPN_ERR_IKE_UNEXPECTED;
-            IVPN_LOG_WARN(e->ctx, "IKEv2: IKE_SA_INIT refused: %s", ivpn_ikev2_notify_name(t));
-            ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR, reason);
-            return reason;
+            return init_refused(e, sa, reason, ivpn_ikev2_notify_name(t));
         }
     }
     static const uint8_t zero[8] = { 0 };
@@ -512,14 +618,15 @@ int ivpn_ikev2_init_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, u
         memcmp(rx->hdr.spi_r, zero, 8) == 0)
         return IPSECVPN_ERR_IKE_MALFORMED; /* SPIr 0 names no SA (§3.1) */
     ivpn_ikev2_sa ours;
-    ivpn_proposal_ike(&v->ike, e->test_extra_ke_group, &ours);
+    ivpn_conn_proposal_ike(&v->ike, e->test_extra_ke_group, &ours);
     ivpn_algs algs;
     rc = ivpn_proposal_check_reply(&rx->b.sa, &ours, &algs);
-    if (rc != IPSECVPN_OK || algs.dh != sa->ke_group || rx->b.ke.dh_group != sa->ke_group) {
-        IVPN_LOG_WARN(e->ctx, "IKEv2: the responder chose something we did not offer");
-        ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR, IPSECVPN_ERR_IKE_NO_PROPOSAL);
-        return IPSECVPN_ERR_IKE_NO_PROPOSAL;
-    }
+    if (rc != IPSECVPN_OK || algs.dh != sa->ke_group || rx->b.ke.dh_group != sa->ke_group)
+        return init_refused(e, sa, IPSECVPN_ERR_IKE_NO_PROPOSAL,
+                            "the responder chose something we did not offer");
+    if (!ivpn_ikev2_nonce_ok(algs.prf, rx->b.nonce.data.len))
+        return init_refused(e, sa, IPSECVPN_ERR_IKE_MALFORMED,
+                            "the responder's nonce is shorter than half the PRF key");
     sa->algs = algs;
     memcpy(sa->spi_r, rx->hdr.spi_r, 8);
     sa->nr_len = rx->b.nonce.data.len;
@@ -534,9 +641,18 @@ int ivpn_ikev2_init_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, u
     check_natd(sa, rx, &sa->local, &sa->remote);
     maybe_float(e, c, sa, v->nat_traversal);
     sa->last_rx = now;
+    sa->init_error = 0; /* a valid answer: what came before was noise */
     ivpn_ikev2_request_done(e, sa);
     return ivpn_ikev2_auth_send(e, c, now);
 }
 
 void ivpn_ikev2_add_sa(ivpn_msg *m, const ivpn_ikev2_sa *sa) { add_sa(m, sa); }
 void ivpn_ikev2_add_nonce(ivpn_msg *m, const uint8_t *n, size_t len) { add_nonce(m, n, len); }
+
+/* §2.10: nonces are at least 128 bits (the parser enforces 16..256 bytes) and at least half
+ * the key size of the negotiated PRF. */
+bool ivpn_ikev2_nonce_ok(uint16_t prf, size_t len)
+{
+    const ivpn_prf_info *pi = ivpn_prf_lookup(prf);
+    return pi && len >= IVPN_IKEV2_NONCE_MIN && 2 * len >= pi->preferred_key_len;
+}

@@ -31,6 +31,21 @@ int ivpn_ikev2_psk_auth(uint16_t prf, const uint8_t *psk, size_t psk_len, const 
 int ivpn_ikev2_natd_hash(const uint8_t spi_i[8], const uint8_t spi_r[8],
                          const ipsecvpn_endpoint *ep, uint8_t out[IVPN_NATD_LEN]);
 
+/* ---- init.c: the peer's path (§2.11, §2.23) and nonce sizes (§2.10) -------------------- */
+typedef struct ivpn_peer_path {
+    ipsecvpn_endpoint local, remote; /* the SA's path before the request */
+    bool natt;
+    bool established;                /* the SA was established before the request */
+} ivpn_peer_path;
+/* Answer a request where it came from; *saved keeps the SA's path until path_settle. */
+void ivpn_ikev2_path_answer(ivpn_ike_sa *sa, const ipsecvpn_endpoint *local,
+                            const ipsecvpn_endpoint *remote, ivpn_peer_path *saved);
+/* After the request: keep the new path only as §2.23 allows; the Child SAs follow the SA. */
+void ivpn_ikev2_path_settle(ipsecvpn_engine *e, ivpn_conn *c, ivpn_ike_sa *sa,
+                            const ivpn_peer_path *saved);
+/* A peer nonce of len bytes is long enough for this PRF. */
+bool ivpn_ikev2_nonce_ok(uint16_t prf, size_t len);
+
 /* ---- msg.c: building, protecting, sending ----------------------------------------------- */
 /* A message under construction: its inner chain (or the whole chain of IKE_SA_INIT). */
 typedef struct ivpn_msg {
@@ -97,7 +112,14 @@ int ivpn_ikev2_create_child_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx
                                        uint64_t now);
 int ivpn_ikev2_create_child_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx,
                                         uint64_t now);
+/* rekey.c: CREATE_CHILD_SA requests. Rekey the first current pair / the pair `old`; open an
+ * additional pair for these selectors (ours, the peer's). */
 int ivpn_ikev2_rekey_child_send(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now);
+int ivpn_ikev2_rekey_pair_send(ipsecvpn_engine *e, ivpn_conn *c, ivpn_child *old, uint64_t now);
+int ivpn_ikev2_create_child_send(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_ts_set *local,
+                                 const ivpn_ts_set *remote, uint64_t now);
+/* Free the state of our CREATE_CHILD_SA in progress (sa->cx). */
+void ivpn_ikev2_cx_free(ipsecvpn_engine *e, ivpn_ike_sa *sa);
 /* ike_rekey.c: IKE SA rekey (§1.3.2, §2.18) */
 int ivpn_ikev2_rekey_ike_send(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now);
 int ivpn_ikev2_rekey_ike_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, uint64_t now);
@@ -112,18 +134,21 @@ void ivpn_ikev2_add_sa(ivpn_msg *m, const ivpn_ikev2_sa *sa);
 void ivpn_ikev2_add_nonce(ivpn_msg *m, const uint8_t *n, size_t len);
 int ivpn_ikev2_add_ke(ivpn_msg *m, const ivpn_dh *dh, uint16_t group);
 
-/* child.c: derive KEYMAT and install a Child SA pair into slot 0 (the old pair, if any,
- * moves to slot 1 when `rekey`). we_initiated: we sent the request of this exchange. */
+/* child.c: derive KEYMAT and add a Child SA pair to the connection; rekey_of: spi_in of the
+ * pair it replaces, which is retired (0: a new pair). we_initiated: we sent the request of
+ * this exchange. */
 int ivpn_child_install(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_algs *a, uint32_t spi_in,
                        uint32_t spi_out, const ivpn_ts_set *local_ts,
                        const ivpn_ts_set *remote_ts, const uint8_t *gir, size_t gir_len,
                        const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-                       bool we_initiated, bool rekey, uint64_t now);
+                       bool we_initiated, uint32_t rekey_of, uint64_t now);
 /* ivpn_child_remove, ivpn_soft_lifetime_ms, ivpn_child_new_spi: ike/common/child_sa.h */
 
 /* ikev2.c: SA lifecycle helpers */
 ivpn_ike_sa *ivpn_ike_sa_new(ipsecvpn_engine *e, ivpn_conn *c, bool initiator);
 void ivpn_ike_sa_free(ipsecvpn_engine *e, ivpn_ike_sa *sa);
+/* The SA is established: free what only its creation needed (DH, nonces, IKE_SA_INIT). */
+void ivpn_ike_sa_forget_setup(ipsecvpn_engine *e, ivpn_ike_sa *sa);
 /* Negotiation failed or the SA died: free it and its children, set the status. */
 void ivpn_ikev2_fail(ipsecvpn_engine *e, ivpn_conn *c, ipsecvpn_status status, int reason);
 /* The SA is up: timers for DPD and keepalives. */

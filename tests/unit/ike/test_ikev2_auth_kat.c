@@ -58,7 +58,10 @@ Test(ikev2_auth_kat, psk_auth_sha512) { check(IPSECVPN_PRF_HMAC_SHA2_512, MBEDTL
 Test(ikev2_auth_kat, ike_keys_follow_the_formula)
 {
     ivpn_ike_sa sa;
+    uint8_t nonces[2][IVPN_NONCE_MAX]; /* the SA holds Ni and Nr only during its setup */
     memset(&sa, 0, sizeof(sa));
+    sa.ni = nonces[0];
+    sa.nr = nonces[1];
     sa.algs.encr = IPSECVPN_ENCR_AES_CBC;
     sa.algs.encr_bits = 128;
     sa.algs.prf = IPSECVPN_PRF_HMAC_SHA2_256;

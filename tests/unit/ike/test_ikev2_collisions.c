@@ -33,7 +33,7 @@ static void traffic_passes(h_net *n, ivpn_conn *const conns[2])
                                              &l, &r, &oo, &ol), IPSECVPN_OK);
         uint32_t spi = (uint32_t)buf[oo] << 24 | (uint32_t)buf[oo + 1] << 16 |
                        (uint32_t)buf[oo + 2] << 8 | buf[oo + 3];
-        cr_assert_eq(spi, conns[1 - from]->child[0].spi_in, "sent on the surviving pair");
+        cr_assert_eq(spi, ivpn_child_current(conns[1 - from])->spi_in, "sent on the surviving pair");
         ipsecvpn_read_result res;
         cr_assert_eq(ipsecvpn_engine_read(n->side[1 - from].e, &r, &l, buf + oo, ol, n->now, &res),
                      IPSECVPN_OK);
@@ -55,29 +55,29 @@ static int child_collision(uint64_t seed, const char *pfs)
     h_pump(&n);
     ivpn_conn *c[2] = { ivpn_engine_find_conn(n.side[0].e, n.side[0].id),
                         ivpn_engine_find_conn(n.side[1].e, n.side[1].id) };
-    uint32_t old_in[2] = { c[0]->child[0].spi_in, c[1]->child[0].spi_in };
+    uint32_t old_in[2] = { ivpn_child_current(c[0])->spi_in, ivpn_child_current(c[1])->spi_in };
     /* the nonces come from the seeded generators: reseeding picks the winner */
     n.side[0].rng ^= seed * 0x2545f4914f6cdd1dull;
     n.side[1].rng ^= seed * 0x9e3779b97f4a7c15ull;
-    c[0]->child[0].rekey_at = c[1]->child[0].rekey_at = n.now + 100;
+    ivpn_child_current(c[0])->rekey_at = ivpn_child_current(c[1])->rekey_at = n.now + 100;
     h_run_until(&n, n.now + 5000);
     for (int i = 0; i < 2; i++) {
         /* both exchanges completed: two new pairs each, not a refusal and a retry */
         cr_assert_eq(count_events(&n.side[i], IPSECVPN_EVENT_CHILD_REKEYED), 2, "side %d", i);
         /* the old pair and the redundant new one are gone */
         cr_assert_eq(count_events(&n.side[i], IPSECVPN_EVENT_CHILD_DOWN), 2, "side %d", i);
-        cr_assert(c[i]->child[0].used, "side %d has a pair", i);
-        cr_assert(!c[i]->child[1].used && !c[i]->child_dup.used, "side %d: exactly one pair", i);
-        cr_assert_neq(c[i]->child[0].spi_in, old_in[i], "side %d: a new pair", i);
+        cr_assert(ivpn_child_current(c[i]) != NULL, "side %d has a pair", i);
+        cr_assert(ivpn_child_count(c[i]) == 1, "side %d: exactly one pair", i);
+        cr_assert_neq(ivpn_child_current(c[i])->spi_in, old_in[i], "side %d: a new pair", i);
         cr_assert_eq(h_status(&n.side[i], NULL), IPSECVPN_STATUS_ACTIVE, "side %d", i);
         cr_assert(!h_has_event(&n.side[i], IPSECVPN_EVENT_IKE_DOWN), "side %d", i);
     }
-    cr_assert_eq(c[0]->child[0].spi_out, c[1]->child[0].spi_in);
-    cr_assert_eq(c[0]->child[0].spi_in, c[1]->child[0].spi_out);
+    cr_assert_eq(ivpn_child_current(c[0])->spi_out, ivpn_child_current(c[1])->spi_in);
+    cr_assert_eq(ivpn_child_current(c[0])->spi_in, ivpn_child_current(c[1])->spi_out);
     traffic_passes(&n, c);
     /* the survivor is the pair whose SPI the winner allocated for its own request */
-    int winner = c[0]->child[0].spi_in == c[0]->ike->pending_spi_in ? 0 : 1;
-    cr_assert_eq(c[winner]->child[0].spi_in, c[winner]->ike->pending_spi_in);
+    int winner = ivpn_child_current(c[0])->spi_in == c[0]->ike->pending_spi_in ? 0 : 1;
+    cr_assert_eq(ivpn_child_current(c[winner])->spi_in, c[winner]->ike->pending_spi_in);
     /* no retry pending: the next rekey is the survivor's normal soft lifetime */
     h_run_until(&n, n.now + 60000);
     cr_assert_eq(count_events(&n.side[0], IPSECVPN_EVENT_CHILD_REKEYED), 2);
@@ -122,7 +122,7 @@ static void data_during_collision(uint64_t seed)
     n.side[0].rng ^= seed * 0x2545f4914f6cdd1dull;
     n.side[1].rng ^= seed * 0x9e3779b97f4a7c15ull;
     n.now += 100;
-    c[0]->child[0].rekey_at = c[1]->child[0].rekey_at = n.now;
+    ivpn_child_current(c[0])->rekey_at = ivpn_child_current(c[1])->rekey_at = n.now;
     for (int i = 0; i < 2; i++)
         ipsecvpn_engine_handle_expiry(n.side[i].e, n.now);
     int ike_steps = 0, esp_ok = 0;
@@ -159,7 +159,7 @@ static void data_during_collision(uint64_t seed)
     cr_assert_geq(ike_steps, 8, "two rekeys and two deletes, requests and responses");
     cr_assert_eq(esp_ok, 2 * ike_steps);
     for (int i = 0; i < 2; i++)
-        cr_assert(!c[i]->child[1].used && !c[i]->child_dup.used, "side %d: one pair", i);
+        cr_assert(ivpn_child_count(c[i]) == 1, "side %d: one pair", i);
     h_free(&n);
 }
 
@@ -216,17 +216,17 @@ Test(ikev2_collisions, crossing_rekey_refused_after_delete, .timeout = 60)
     ivpn_conn *c[2] = { ivpn_engine_find_conn(n.side[0].e, n.side[0].id),
                         ivpn_engine_find_conn(n.side[1].e, n.side[1].id) };
     n.filter = delay_b_rekey;
-    c[0]->child[0].rekey_at = c[1]->child[0].rekey_at = n.now + 100;
+    ivpn_child_current(c[0])->rekey_at = ivpn_child_current(c[1])->rekey_at = n.now + 100;
     h_run_until(&n, n.now + 60000);
     cr_assert_eq(n.filter_state, 1, "B's request was delayed");
     for (int i = 0; i < 2; i++) {
         cr_assert_eq(count_events(&n.side[i], IPSECVPN_EVENT_CHILD_REKEYED), 1, "side %d", i);
-        cr_assert(!c[i]->child[1].used && !c[i]->child_dup.used, "side %d: one pair", i);
+        cr_assert(ivpn_child_count(c[i]) == 1, "side %d: one pair", i);
         cr_assert_eq(c[i]->ike->coll_spi_in, 0u);
         cr_assert_eq(h_status(&n.side[i], NULL), IPSECVPN_STATUS_ACTIVE);
     }
-    cr_assert_eq(c[0]->child[0].spi_out, c[1]->child[0].spi_in);
-    cr_assert_eq(c[0]->child[0].spi_in, c[1]->child[0].spi_out);
+    cr_assert_eq(ivpn_child_current(c[0])->spi_out, ivpn_child_current(c[1])->spi_in);
+    cr_assert_eq(ivpn_child_current(c[0])->spi_in, ivpn_child_current(c[1])->spi_out);
     traffic_passes(&n, c);
     h_free(&n);
 }
@@ -272,7 +272,7 @@ static int ike_collision(uint64_t seed)
     /* the survivor works: a Child SA rekey under it (keys from its SK_d) */
     cr_assert_eq(ivpn_ikev2_rekey_child_send(n.side[winner].e, c[winner], n.now), IPSECVPN_OK);
     h_run_until(&n, n.now + 2000);
-    cr_assert_eq(c[0]->child[0].spi_out, c[1]->child[0].spi_in);
+    cr_assert_eq(ivpn_child_current(c[0])->spi_out, ivpn_child_current(c[1])->spi_in);
     traffic_passes(&n, c);
     h_free(&n);
     return winner;

@@ -29,7 +29,7 @@ Test(ikev2_failures, wrong_psk_fails_on_both_sides, .timeout = 30)
     h_free(&n);
 }
 
-/* A: HDR, SAi1(aes256) ... -->  <-- HDR, N(NO_PROPOSAL_CHOSEN) */
+/* A: HDR, SAi1(aes256) ... -->  <-- HDR, N(NO_PROPOSAL_CHOSEN) (to every retransmission) */
 Test(ikev2_failures, no_common_ike_proposal, .timeout = 30)
 {
     h_net n;
@@ -37,6 +37,8 @@ Test(ikev2_failures, no_common_ike_proposal, .timeout = 30)
     h_set(&n, 0, "ike.encryption", "aes256");
     h_set(&n, 1, "ike.encryption", "aes");
     go(&n);
+    /* the refusal is unprotected: A waits out its retransmissions first (§2.21.1) */
+    h_run_until(&n, n.now + 600000);
     int ra, rb;
     cr_assert_eq(h_status(&n.side[0], &ra), IPSECVPN_STATUS_ERROR);
     cr_assert_eq(ra, IPSECVPN_ERR_IKE_NO_PROPOSAL);

@@ -202,16 +202,16 @@ static void rekey_case(const char *pfs)
     h_run_until(&n, n.now + 91000);
     /* both sides may start at the same moment (same lifetimes): a §2.8.1 collision leaves the
      * last event on one side naming the redundant pair, so compare the engines' state */
-    cr_assert(!ca->child_dup.used && !cb->child_dup.used, "no redundant pair left");
+    cr_assert(ivpn_child_count(ca) == 1 && ivpn_child_count(cb) == 1, "no redundant pair left");
     for (int i = 0; i < 2; i++) {
         cr_assert(h_has_event(&n.side[i], IPSECVPN_EVENT_CHILD_REKEYED), "side %d rekeyed", i);
         cr_assert(h_has_event(&n.side[i], IPSECVPN_EVENT_CHILD_DOWN), "side %d old pair gone", i);
         cr_assert_eq(h_status(&n.side[i], NULL), IPSECVPN_STATUS_ACTIVE);
     }
-    cr_assert_neq(ca->child[0].spi_in, old_a_in);
-    cr_assert_neq(cb->child[0].spi_in, old_b_in);
-    cr_assert_eq(ca->child[0].spi_out, cb->child[0].spi_in);
-    cr_assert_eq(ca->child[0].spi_in, cb->child[0].spi_out);
+    cr_assert_neq(ivpn_child_current(ca)->spi_in, old_a_in);
+    cr_assert_neq(ivpn_child_current(cb)->spi_in, old_b_in);
+    cr_assert_eq(ivpn_child_current(ca)->spi_out, ivpn_child_current(cb)->spi_in);
+    cr_assert_eq(ivpn_child_current(ca)->spi_in, ivpn_child_current(cb)->spi_out);
     /* traffic flows over the new pair, both ways */
     for (int from = 0; from < 2; from++) {
         uint8_t buf[512], orig[128];
@@ -223,7 +223,7 @@ static void rekey_case(const char *pfs)
                                              &r, &oo, &ol), IPSECVPN_OK);
         uint32_t spi = (uint32_t)buf[oo] << 24 | (uint32_t)buf[oo + 1] << 16 |
                        (uint32_t)buf[oo + 2] << 8 | buf[oo + 3];
-        cr_assert_eq(spi, (from ? ca : cb)->child[0].spi_in, "sent on the new SA");
+        cr_assert_eq(spi, ivpn_child_current((from ? ca : cb))->spi_in, "sent on the new SA");
         ipsecvpn_read_result res;
         cr_assert_eq(ipsecvpn_engine_read(n.side[1 - from].e, &r, &l, buf + oo, ol, n.now, &res),
                      IPSECVPN_OK);
@@ -233,7 +233,7 @@ static void rekey_case(const char *pfs)
     h_run_until(&n, n.now + 400000);
     cr_assert_eq(h_status(&n.side[0], NULL), IPSECVPN_STATUS_ACTIVE);
     cr_assert_eq(h_status(&n.side[1], NULL), IPSECVPN_STATUS_ACTIVE);
-    cr_assert_eq(ca->child[0].spi_out, cb->child[0].spi_in);
+    cr_assert_eq(ivpn_child_current(ca)->spi_out, ivpn_child_current(cb)->spi_in);
     h_free(&n);
 }
 
@@ -287,7 +287,7 @@ Test(ikev2_reliability, delete_child_sa, .timeout = 30)
     h_net n;
     up(&n, "hold");
     ivpn_conn *b = ivpn_engine_find_conn(n.side[1].e, n.side[1].id);
-    cr_assert_eq(ivpn_ikev2_delete_child_send(n.side[1].e, b, b->child[0].spi_in, n.now),
+    cr_assert_eq(ivpn_ikev2_delete_child_send(n.side[1].e, b, ivpn_child_current(b)->spi_in, n.now),
                  IPSECVPN_OK);
     h_run_until(&n, n.now + 5000);
     for (int i = 0; i < 2; i++) {
@@ -350,14 +350,14 @@ Test(ikev2_reliability, simultaneous_child_rekey, .timeout = 60)
     h_pump(&n);
     ivpn_conn *a = ivpn_engine_find_conn(n.side[0].e, n.side[0].id);
     ivpn_conn *b = ivpn_engine_find_conn(n.side[1].e, n.side[1].id);
-    a->child[0].rekey_at = b->child[0].rekey_at = n.now + 100;
+    ivpn_child_current(a)->rekey_at = ivpn_child_current(b)->rekey_at = n.now + 100;
     h_run_until(&n, n.now + 30000);
     cr_assert(h_has_event(&n.side[0], IPSECVPN_EVENT_CHILD_REKEYED));
     cr_assert(h_has_event(&n.side[1], IPSECVPN_EVENT_CHILD_REKEYED));
-    cr_assert(!a->child[1].used && !b->child[1].used, "old pairs deleted");
-    cr_assert_eq(a->child[0].spi_out, b->child[0].spi_in);
-    cr_assert_eq(a->child[0].spi_in, b->child[0].spi_out);
-    cr_assert(!a->child_dup.used && !b->child_dup.used, "redundant pair deleted");
+    cr_assert(ivpn_child_count(a) == 1 && ivpn_child_count(b) == 1, "old pairs deleted");
+    cr_assert_eq(ivpn_child_current(a)->spi_out, ivpn_child_current(b)->spi_in);
+    cr_assert_eq(ivpn_child_current(a)->spi_in, ivpn_child_current(b)->spi_out);
+    cr_assert(ivpn_child_count(a) == 1 && ivpn_child_count(b) == 1, "redundant pair deleted");
     cr_assert_eq(h_status(&n.side[0], NULL), IPSECVPN_STATUS_ACTIVE);
     cr_assert_eq(h_status(&n.side[1], NULL), IPSECVPN_STATUS_ACTIVE);
     h_free(&n);
@@ -404,8 +404,8 @@ Test(ikev2_reliability, lossy_wire_converges, .timeout = 60)
             cr_assert(h_has_event(&n.side[0], IPSECVPN_EVENT_CHILD_REKEYED), "seed %d", seed);
             cr_assert_eq(memcmp(a->ike->spi_i, b->ike->spi_i, 8), 0, "seed %d", seed);
             cr_assert_eq(memcmp(a->ike->sk_d, b->ike->sk_d, a->ike->prf_len), 0, "seed %d", seed);
-            cr_assert_eq(a->child[0].spi_out, b->child[0].spi_in, "seed %d", seed);
-            cr_assert_eq(a->child[0].spi_in, b->child[0].spi_out, "seed %d", seed);
+            cr_assert_eq(ivpn_child_current(a)->spi_out, ivpn_child_current(b)->spi_in, "seed %d", seed);
+            cr_assert_eq(ivpn_child_current(a)->spi_in, ivpn_child_current(b)->spi_out, "seed %d", seed);
         } else {
             /* a side may have declared the other dead after losing a run of datagrams; then
              * the other must not believe in a tunnel that has no partner for long */
