@@ -209,6 +209,12 @@ void ivpn_isakmp_payload_open(ivpn_isakmp_chain_writer *cw, uint8_t type);
 void ivpn_isakmp_payload_close(ivpn_isakmp_chain_writer *cw);
 /* Patch the header's Length to the bytes written since hdr_at. Returns the writer status. */
 int ivpn_isakmp_message_finish(ivpn_isakmp_chain_writer *cw, size_t hdr_at);
+/* Added: start a chain whose first type goes into the byte at next_field_at (e.g. the inner
+ * chain of an encrypted message, built in its own buffer); close the last payload with
+ * ivpn_isakmp_payload_close. */
+void ivpn_isakmp_chain_begin(ivpn_isakmp_chain_writer *cw, ivpn_writer *w, size_t next_field_at);
+/* Added: "SA", "NAT-D", ... for log lines ("UNKNOWN" otherwise). */
+const char *ivpn_isakmp_payload_name(uint8_t type);
 
 /* ---- payload bodies (phase 2 of decoding) ------------------------------------------------ */
 
@@ -255,10 +261,12 @@ typedef struct ivpn_isakmp_sa {
  * The struct is large (~20 KB): callers allocate it. */
 int ivpn_isakmp_sa_decode(const ipsecvpn_ctx *ctx, ivpn_span body, ivpn_isakmp_sa *out);
 void ivpn_isakmp_sa_encode(ivpn_writer *w, const ivpn_isakmp_sa *sa);
-/* Value of an attribute of a transform; false when absent. */
+/* Value of an attribute of a transform; false when absent (value may be NULL). */
 bool ivpn_isakmp_attr_get(const ivpn_isakmp_transform *t, uint16_t type, uint64_t *value);
-/* Append an attribute: basic when value < 65536 and the type is not a variable-only one
- * (life duration is written basic when it fits, as strongSwan does). */
+/* Append an attribute: basic (TV) when value < 65536, whatever the type (life duration is
+ * written basic when it fits, as strongSwan does), else variable (TLV) with a 4-byte value,
+ * or 8 bytes above 2^32-1. Dropped when the transform already holds MAX_ATTRS (the engine
+ * writes at most 7); ivpn_isakmp_sa_encode refuses types above 0x7fff. */
 void ivpn_isakmp_transform_add_attr(ivpn_isakmp_transform *t, uint16_t type, uint64_t value);
 
 /* ID payload (RFC 2407 §4.6.2): type, protocol, port, data (address, subnet, range, name). */
@@ -298,6 +306,9 @@ void ivpn_isakmp_delete_encode(ivpn_writer *w, const ivpn_isakmp_delete *d);
 /* KE, NONCE, HASH, VID, NAT-D are raw data: the body is the value. NONCE must be 8..256
  * bytes (RFC 2409 §5), HASH 1..64, KE 1..1024 (the engine checks the group's exact length). */
 int ivpn_isakmp_nonce_check(const ipsecvpn_ctx *ctx, ivpn_span body);
+/* Added: the HASH (1..64) and KE (1..1024) length checks of the comment above. */
+int ivpn_isakmp_hash_check(const ipsecvpn_ctx *ctx, ivpn_span body);
+int ivpn_isakmp_ke_check(const ipsecvpn_ctx *ctx, ivpn_span body);
 
 /* ---- payload rules per exchange and message (checked before any state changes) ---------- */
 typedef enum ivpn_isakmp_msg_kind {
@@ -315,11 +326,14 @@ typedef enum ivpn_isakmp_msg_kind {
     IVPN_V1_MSG_QM3,        /* HASH(3) */
     IVPN_V1_MSG_INFO,       /* HASH(1) then N or D payloads (encrypted); unencrypted N only
                                before an ISAKMP SA exists */
+    IVPN_V1_MSG_INFO_PLAIN, /* added: the unencrypted one, N+ [VID...] and nothing else */
 } ivpn_isakmp_msg_kind;
 
 /* Count and order rules of one message kind (e.g. HASH first in quick mode and
- * informational messages, exactly one SA, IDci/IDcr both or neither). MALFORMED with a log
- * line naming the broken rule. */
+ * informational messages, exactly one SA, IDci/IDcr both or neither). VID and N are allowed
+ * in any phase-1 message; NAT-D/NAT-OA draft numbers count as NAT-D/NAT-OA; a payload the
+ * kind does not allow, or any unknown type the walk skipped, is MALFORMED. MALFORMED with a
+ * log line naming the broken rule. */
 int ivpn_isakmp_rules_check(const ipsecvpn_ctx *ctx, ivpn_isakmp_msg_kind kind,
                             const ivpn_isakmp_payload_list *l);
 
