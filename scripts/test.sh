@@ -4,6 +4,7 @@
 #   test       every meson suite in build/ (unit, fuzz corpus replay, interop, install, examples)
 #   docs       the Doxygen API reference (warnings are errors)
 #   asan       build-asan/ with ASan+UBSan: the unit, fuzz and examples suites again
+#   no-ikev1   build-noikev1/ with -Dikev1=false: the unit and fuzz suites of an IKEv2-only build
 #   libfuzzer  build-fuzz/ with clang and libFuzzer: each harness fuzzes a temporary copy of
 #              its corpus for FUZZ_SECONDS (default 10); skipped if clang/libFuzzer is missing
 # Prints one summary line per stage and ends with "N passed, N failed" over every test run:
@@ -122,6 +123,13 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 if build_dir asan build-asan -Db_sanitize=address,undefined -Db_lundef=false -Ddocs=disabled; then
     say "[asan] unit, fuzz and examples suites under AddressSanitizer + UndefinedBehaviorSanitizer"
     run_meson_tests asan build-asan --suite unit --suite fuzz --suite examples
+fi
+
+# ---- without IKEv1: firmware that needs only IKEv2 builds with -Dikev1=false ----------------
+# Everything IKEv2 must still pass, and an IKEv1 connection must be refused (ike-ikev1_option).
+if build_dir no-ikev1 build-noikev1 -Dikev1=false -Ddocs=disabled; then
+    say "[no-ikev1] unit and fuzz suites of the IKEv2-only build"
+    run_meson_tests no-ikev1 build-noikev1 --suite unit --suite fuzz
 fi
 
 # ---- libFuzzer: each harness briefly, on a copy of its corpus ----------------------------

@@ -77,6 +77,9 @@ int ivpn_v1_decrypt(const ipsecvpn_ctx *ctx, uint16_t encr, uint16_t key_bits,
  *   HASH(2) = prf(SKEYID_a, M-ID | Ni_b | <payloads after HASH(2), whole>)
  *   HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b)
  * The engine passes the pieces (ivpn_buf_ref); this adds nothing but the M-ID encoding. */
+/* (v1-keys) rest pieces that are adjacent in memory are joined; after joining, M-ID, Ni_b and
+ * the rest must fit IVPN_PRF_MAX_PIECES, else IPSECVPN_ERR_INVALID_ARG. nonce_i NULL/0 for
+ * HASH(1). */
 int ivpn_v1_hash_msgid(uint16_t prf, const uint8_t *skeyid_a, size_t a_len, uint32_t msgid,
                        const uint8_t *nonce_i, size_t ni_len, const ivpn_buf_ref *rest,
                        size_t n_rest, uint8_t *out);
@@ -93,6 +96,8 @@ int ivpn_v1_keymat(uint16_t prf, const uint8_t *skeyid_d, size_t d_len, const ui
                    size_t ni_len, const uint8_t *nr, size_t nr_len, uint8_t *out, size_t len);
 
 /* NAT-D (RFC 3947 §3.2): HASH = hash(CKY-I | CKY-R | IP | Port), the full hash output. */
+/* (v1-keys) out needs room for IVPN_V1_KEY_MAX bytes; *out_len is output only (the hash
+ * length). */
 int ivpn_v1_natd(uint16_t prf, const uint8_t cky_i[8], const uint8_t cky_r[8],
                  const ipsecvpn_endpoint *ep, uint8_t *out, size_t *out_len);
 
