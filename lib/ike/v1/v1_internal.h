@@ -108,6 +108,10 @@ typedef struct ivpn_v1_sa {
                                  before AM3 (strongSwan sends them back to back), replayed
                                  once AM3 has authenticated the peer */
     size_t early_len;
+    uint8_t *id_peer_b;       /* aggressive responder: IDii_b of AM1, for HASH_I in AM3 */
+    size_t id_peer_b_len;
+    uint8_t bad_decrypts;     /* phase-1 messages under the new keys that did not decrypt
+                                 to payloads (another PSK?): the SA fails at a few */
     struct ivpn_v1_sa *next;  /* in ivpn_v1_conn.old */
 } ivpn_v1_sa;
 
@@ -132,6 +136,9 @@ typedef struct ivpn_v1_qm {
     bool transport;
     ivpn_ts_set local_ts, remote_ts;  /* one selector each (IDci/IDcr) */
     uint32_t rekey_of;        /* spi_in of the Child SA this one replaces (0: a new one) */
+    uint8_t *gxy;             /* PFS: g(qm)^xy until the keys are derived (allocated) */
+    size_t gxy_len;
+    uint64_t started_at;      /* QM1 sent or received (tells crossing rekeys apart) */
     ivpn_v1_rtx rtx;
     uint64_t drop_at;         /* free the exchange at this time (done or given up) */
     struct ivpn_v1_qm *next;
@@ -207,6 +214,101 @@ void ivpn_v1_rx_free(ipsecvpn_engine *e, ivpn_v1_rx *rx);
 void ivpn_v1_id_self(const ivpn_conn *c, const ivpn_v1_sa *sa, ivpn_isakmp_id *id,
                      uint8_t *buf, size_t cap);
 
+/* ---- phase-1 exchanges (ikev1.c, main.c, aggressive.c, proposal.c, natt.c) -------------- */
+
+/* A half-open responder SA waits this long for the rest of its exchange. */
+#define IVPN_V1_HALF_OPEN_MS 30000
+/* This many MM5 / MM6 / AM3 that do not decrypt end phase 1 with AUTHENTICATION_FAILED
+ * (fewer are dropped without any change: one garbled datagram must not end it). */
+#define IVPN_V1_BAD_DECRYPT_MAX 2
+
+/* Put a new responder SA where it belongs: `sa` when nothing is established, else `sa_next`
+ * (the peer rekeys phase 1); a not yet established SA in that slot is replaced. */
+void ivpn_v1_sa_place(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa);
+/* Phase 1 is done: timers, events, promotion of a rekey, quick mode as initiator. */
+void ivpn_v1_established(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, uint64_t now);
+/* Negotiation of this SA failed: a rekey is dropped (the current SA stays), otherwise the
+ * connection fails with `reason` (IPSECVPN_STATUS_ERROR). */
+void ivpn_v1_p1_abort(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, int reason);
+/* An encrypted phase-1 message that does not decrypt to payloads: dropped, and the SA is
+ * aborted (IPSECVPN_ERR_IKE_AUTH) once IVPN_V1_BAD_DECRYPT_MAX of them came. */
+int ivpn_v1_p1_bad_decrypt(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, const char *what);
+
+/* main.c: main mode (RFC 2409 §5, both roles). local/remote: the datagram's endpoints. */
+int ivpn_v1_main_start(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, uint64_t now);
+int ivpn_v1_main_respond(ipsecvpn_engine *e, ivpn_conn *c, const ipsecvpn_endpoint *local,
+                         const ipsecvpn_endpoint *remote, const uint8_t *msg, size_t len,
+                         uint64_t now);
+int ivpn_v1_main_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa,
+                    const ipsecvpn_endpoint *local, const ipsecvpn_endpoint *remote,
+                    const uint8_t *msg, size_t len, uint64_t now);
+/* aggressive.c: aggressive mode (RFC 2409 §5, both roles). */
+int ivpn_v1_aggr_start(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, uint64_t now);
+int ivpn_v1_aggr_respond(ipsecvpn_engine *e, ivpn_conn *c, const ipsecvpn_endpoint *local,
+                         const ipsecvpn_endpoint *remote, const uint8_t *msg, size_t len,
+                         uint64_t now);
+int ivpn_v1_aggr_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa,
+                    const ipsecvpn_endpoint *local, const ipsecvpn_endpoint *remote,
+                    const uint8_t *msg, size_t len, uint64_t now);
+
+/* Shared steps of both modes (main.c). */
+/* Fresh DH (the SA's group) and our nonce (ni or nr by role); our public value goes to gxi
+ * or gxr (allocated). */
+int ivpn_v1_p1_dh_nonce(ipsecvpn_engine *e, ivpn_v1_sa *sa);
+/* g^xy from the peer's KE, then SKEYID.., the encryption key and the phase-1 IV. */
+int ivpn_v1_p1_keys(ipsecvpn_engine *e, const ivpn_conn *c, ivpn_v1_sa *sa,
+                    const uint8_t *peer_ke, size_t peer_ke_len);
+/* HASH_I (initiator side) or HASH_R over an ID payload body. */
+int ivpn_v1_p1_hash(const ivpn_v1_sa *sa, bool of_initiator, const uint8_t *id_b, size_t id_len,
+                    uint8_t *out, size_t *out_len);
+/* Our ID payload body (type, protocol, port, data) for HASH and for the message. */
+size_t ivpn_v1_p1_id_body(const ivpn_conn *c, const ivpn_v1_sa *sa, uint8_t *out, size_t cap);
+/* Check the peer's ID payload body and its HASH: IPSECVPN_OK or IPSECVPN_ERR_IKE_AUTH. */
+int ivpn_v1_p1_verify(ipsecvpn_engine *e, const ivpn_conn *c, const ivpn_v1_sa *sa,
+                      bool of_initiator, ivpn_span id_b, ivpn_span hash);
+/* Whether the datagram is the peer message rtx answers (nothing is sent). */
+bool ivpn_v1_rtx_is_repeat(const ivpn_v1_rtx *rtx, const uint8_t *msg, size_t len);
+/* Append a payload whose body is given bytes. */
+void ivpn_v1_msg_raw(ivpn_v1_msg *m, uint8_t type, const uint8_t *body, size_t len);
+/* The payload body of `type` in a received message (the first one), or NULL. */
+const ivpn_span *ivpn_v1_rx_body(const ivpn_v1_rx *rx, uint8_t type);
+/* Unprotected informational notify answering a phase-1 message we refuse (no SA kept). */
+void ivpn_v1_refuse(ipsecvpn_engine *e, const ipsecvpn_endpoint *local,
+                    const ipsecvpn_endpoint *remote, const ivpn_isakmp_header *h, uint16_t type);
+
+/* proposal.c: the phase-1 SA payload from the IKE policy (RFC 2409 Appendix A). */
+/* Our one proposal with one transform. */
+void ivpn_v1_p1_proposal(const ivpn_conn *c, ivpn_isakmp_sa *out);
+/* Responder: the first offered transform we accept; sets the SA's algorithms and fills
+ * `reply` (the chosen proposal with that one transform). IPSECVPN_ERR_IKE_NO_PROPOSAL. */
+int ivpn_v1_p1_select(ipsecvpn_engine *e, const ivpn_conn *c, const ivpn_isakmp_sa *offered,
+                      ivpn_v1_sa *sa, ivpn_isakmp_sa *reply);
+/* Initiator: the responder's choice must be our transform. */
+int ivpn_v1_p1_check_reply(ipsecvpn_engine *e, const ivpn_conn *c, const ivpn_isakmp_sa *reply,
+                           ivpn_v1_sa *sa);
+/* Encode an SA payload body into buf (for SAi_b and the message). 0 on overflow. */
+size_t ivpn_v1_sa_body(const ivpn_isakmp_sa *sa, uint8_t *buf, size_t cap);
+
+/* natt.c: RFC 3947 NAT traversal and the RFC 3706 vendor ID. */
+void ivpn_v1_add_vids(ivpn_v1_msg *m);
+void ivpn_v1_read_vids(ivpn_v1_sa *sa, const ivpn_v1_rx *rx);
+/* NAT-D payloads: the peer's address as we send to it, then ours (randomised when the
+ * connection forces NAT-T, so both sides encapsulate). Only when the peer speaks RFC 3947. */
+int ivpn_v1_add_natd(ipsecvpn_engine *e, const ivpn_conn *c, const ivpn_v1_sa *sa,
+                     ivpn_v1_msg *m);
+/* Compare the peer's NAT-D payloads with the datagram's endpoints. */
+void ivpn_v1_check_natd(ivpn_v1_sa *sa, const ivpn_v1_rx *rx, const ipsecvpn_endpoint *local,
+                        const ipsecvpn_endpoint *remote);
+/* Initiator: move to the NAT-T port when a NAT was seen (from MM5 / AM3 on). */
+void ivpn_v1_float(const ipsecvpn_engine *e, const ivpn_conn *c, ivpn_v1_sa *sa);
+/* Responder: follow the peer to the endpoints of its authenticated datagram. */
+void ivpn_v1_follow(ivpn_v1_sa *sa, const ipsecvpn_endpoint *local,
+                    const ipsecvpn_endpoint *remote);
+/* Keepalives while we are behind a NAT: arm on establishment, send when due. */
+void ivpn_v1_keepalive_arm(const ipsecvpn_engine *e, const ivpn_conn *c, ivpn_v1_sa *sa,
+                           uint64_t now);
+void ivpn_v1_keepalive_due(ipsecvpn_engine *e, ivpn_v1_sa *sa, uint64_t now);
+
 /* ---- quick.c / info.c / dpd.c / phase2_timers.c (phase-2 side) --------------------------- */
 
 /* Start a quick mode under the current ISAKMP SA; rekey_of: spi_in of the Child SA it
@@ -235,5 +337,63 @@ uint64_t ivpn_v1_phase2_next_expiry(const ivpn_conn *c);
 void ivpn_v1_phase2_expiry(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now);
 /* Phase 1 established (or an ESP packet arrived): arm/refresh DPD. */
 void ivpn_v1_dpd_alive(ivpn_conn *c, uint64_t now);
+
+/* p2_proposal.c: what quick mode negotiates (RFC 2407 §4.5, §4.6.2). The ESP proposal of the
+ * IPsec policy, one transform; `floated`: the ISAKMP SA went to UDP encapsulation (RFC 3947). */
+typedef struct ivpn_v1_p2_choice {
+    ivpn_algs algs;           /* encr, encr_bits, integ; dh = the PFS group (0: none) */
+    uint32_t spi;             /* the proposal's SPI: its sender's inbound SA */
+    uint32_t lifetime_s;      /* min(ours, theirs) */
+    uint16_t encap;           /* IVPN_P2_ENCAP_* as the peer sent it */
+    bool transport;
+    uint8_t proposal_num, transform_num, transform_id;
+} ivpn_v1_p2_choice;
+bool ivpn_v1_p2_floated(const ivpn_v1_sa *sa);
+int ivpn_v1_p2_proposal(const ivpn_conn_ipsec *v, uint32_t spi_in, bool floated,
+                        ivpn_isakmp_sa *out);
+/* Responder: the first acceptable transform of the offer. IPSECVPN_ERR_IKE_NO_PROPOSAL. */
+int ivpn_v1_p2_select(const ivpn_isakmp_sa *offered, const ivpn_conn_ipsec *v,
+                      ivpn_v1_p2_choice *out);
+/* Initiator: the answer must be one proposal with one transform we accept. */
+int ivpn_v1_p2_check_reply(const ivpn_isakmp_sa *reply, const ivpn_conn_ipsec *v,
+                           ivpn_v1_p2_choice *out);
+/* The responder's SA payload: the chosen transform with our SPI and the lifetime agreed. */
+void ivpn_v1_p2_reply(const ivpn_v1_p2_choice *ch, uint32_t spi_in, ivpn_isakmp_sa *out);
+/* IDci/IDcr <-> one selector: ID_IPV4/IPV6_ADDR_SUBNET (ADDR_RANGE when the range is not a
+ * prefix). buf holds the ID data (32 bytes). Decoding takes ADDR, ADDR_SUBNET, ADDR_RANGE
+ * into out->ts[0] (out needs storage for one selector). */
+void ivpn_v1_id_from_ts(const ivpn_ts *t, ivpn_isakmp_id *id, uint8_t buf[32]);
+int ivpn_v1_id_to_ts(const ivpn_isakmp_id *id, ivpn_ts_set *out);
+
+/* quick.c / info.c / dpd.c helpers shared by the phase-2 files */
+/* A random non-zero message ID no quick mode of the SA uses. */
+int ivpn_v1_new_msgid(ipsecvpn_engine *e, const ivpn_v1_sa *sa, uint32_t *out);
+/* The first IV of a quick-mode or informational exchange (RFC 2409 Appendix B). */
+int ivpn_v1_p2_iv(const ivpn_v1_sa *sa, uint32_t msgid, uint8_t iv[IVPN_V1_BLOCK_MAX]);
+/* Check HASH(1)/HASH(2) of a received message: prf(SKEYID_a, M-ID [| Ni_b] | payloads after
+ * the HASH payload). The first payload of rx must be the HASH. */
+int ivpn_v1_p2_hash_check(const ivpn_v1_sa *sa, const ivpn_v1_rx *rx, const uint8_t *ni,
+                          size_t ni_len);
+/* Fill the HASH slot at hash_at of m over the payloads written after it. */
+int ivpn_v1_p2_hash_fill(const ivpn_v1_sa *sa, ivpn_v1_msg *m, size_t hash_at, uint32_t msgid,
+                         const uint8_t *ni, size_t ni_len);
+/* Whether any quick mode we initiated is in progress under the SA. */
+bool ivpn_v1_qm_pending(const ivpn_v1_sa *sa);
+/* A protected error notify from the peer about our quick mode (spi: its SPI or 0). */
+void ivpn_v1_qm_refused(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, uint32_t spi,
+                        int reason, uint64_t now);
+/* Run the quick-mode timers of an SA (retransmission, dropping finished exchanges); false
+ * when the connection's SAs were freed (the peer gave up answering). */
+bool ivpn_v1_qm_expiry(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, uint64_t now);
+uint64_t ivpn_v1_qm_next_expiry(const ivpn_v1_sa *sa);
+/* A Child SA pair is no longer needed: tell the peer (Delete of its inbound SPI), remove it
+ * (ch is invalid afterwards). */
+void ivpn_v1_child_delete(ipsecvpn_engine *e, ivpn_conn *c, ivpn_child *ch);
+/* DPD (dpd.c): the peer's R-U-THERE / R-U-THERE-ACK; the timer (false: the peer was
+ * declared dead and the connection's SAs are freed); the peer is gone. */
+void ivpn_v1_dpd_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa,
+                    const ivpn_isakmp_notify *n, uint64_t now);
+bool ivpn_v1_dpd_expiry(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, uint64_t now);
+void ivpn_v1_peer_dead(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now);
 
 #endif
