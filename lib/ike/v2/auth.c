@@ -1,14 +1,18 @@
 /*
  * IKE_AUTH with a pre-shared key and the first Child SA (RFC 7296 §1.2, §2.15):
  *
- *   HDR, SK {IDi, [N(INITIAL_CONTACT),] AUTH, SAi2, TSi, TSr}  -->
- *                                  <--  HDR, SK {IDr, AUTH, SAr2, TSi, TSr}
+ *   HDR, SK {IDi, [N(INITIAL_CONTACT),] AUTH, [N(USE_TRANSPORT_MODE),] SAi2, TSi, TSr}  -->
+ *                 <--  HDR, SK {IDr, AUTH, [N(USE_TRANSPORT_MODE),] SAr2, TSi, TSr}
  *                                  <--  HDR, SK {N(AUTHENTICATION_FAILED)}
  *                                  <--  HDR, SK {IDr, AUTH, N(NO_PROPOSAL_CHOSEN |
  *                                                             TS_UNACCEPTABLE)}
  *
  * InitiatorSignedOctets = RealMessage1 | NonceRData | prf(SK_pi, IDi')
  * ResponderSignedOctets = RealMessage2 | NonceIData | prf(SK_pr, IDr')
+ *
+ * The first pair's mode follows child.c's table (§1.3.1). An initiator whose policy is
+ * transport refuses a tunnel answer: the IKE SA exists for that pair only, so it is deleted
+ * with it (the status says why), as for any other failure of the first pair.
  */
 #include <string.h>
 
@@ -108,14 +112,19 @@ static void add_sa(ivpn_msg *m, const ivpn_ikev2_sa *sa)
     ivpn_ikev2_payload_close(&m->cw);
 }
 
-/* HDR, SK {IDi, N(INITIAL_CONTACT), AUTH, SAi2, TSi, TSr} --> */
+/* HDR, SK {IDi, N(INITIAL_CONTACT), AUTH, [N(USE_TRANSPORT_MODE),] SAi2, TSi, TSr} --> */
 int ivpn_ikev2_auth_send(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
 {
     ivpn_ike_sa *sa = c->ike;
     const ivpn_conn_cfg *v = ivpn_conn_values(c);
+    bool transport = ivpn_ikev2_policy_transport(c);
+    IVPN_TS_SET_LOCAL(host_l);
+    IVPN_TS_SET_LOCAL(host_r);
     uint8_t idb[4 + IVPN_ID_MAX + 1], auth[IVPN_KEY_MAX];
     size_t idlen = ivpn_ikev2_id_body(c, true, idb, sizeof(idb)), alen = 0;
     int rc = idlen ? IPSECVPN_OK : IPSECVPN_ERR_INVALID_ARG;
+    if (rc == IPSECVPN_OK && transport)
+        rc = ivpn_ikev2_mode_ts(e, c, &c->cfg_local_ts, &c->cfg_remote_ts, &host_l, &host_r);
     if (rc == IPSECVPN_OK)
         rc = auth_octets(c, true, idb, idlen, auth, &alen);
     if (rc == IPSECVPN_OK)
@@ -132,9 +141,11 @@ int ivpn_ikev2_auth_send(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
         ivpn_msg_payload_raw(m, IVPN_IKEV2_PL_IDI, idb, idlen);
         ivpn_msg_notify(m, 0, NULL, 0, IVPN_IKEV2_N_INITIAL_CONTACT, NULL, 0);
         add_auth(m, auth, alen);
+        if (transport)
+            ivpn_msg_notify(m, 0, NULL, 0, IVPN_IKEV2_N_USE_TRANSPORT_MODE, NULL, 0);
         add_sa(m, &prop);
-        add_ts(m, IVPN_IKEV2_PL_TSI, &c->cfg_local_ts);
-        add_ts(m, IVPN_IKEV2_PL_TSR, &c->cfg_remote_ts);
+        add_ts(m, IVPN_IKEV2_PL_TSI, transport ? &host_l : &c->cfg_local_ts);
+        add_ts(m, IVPN_IKEV2_PL_TSR, transport ? &host_r : &c->cfg_remote_ts);
         rc = ivpn_msg_finish_sk(e, sa, IVPN_IKEV2_EXCH_IKE_AUTH, false, sa->msgid_out, m, &out,
                                 &len);
     }
@@ -192,12 +203,15 @@ int ivpn_ikev2_auth_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, ui
     /* the first Child SA: proposal and traffic selectors */
     int child_err = 0;
     uint16_t child_notify = 0;
+    bool transport = false;
     ivpn_algs ca;
     uint8_t chosen = 0;
     IVPN_TS_SET_LOCAL(tsi);
     IVPN_TS_SET_LOCAL(tsr);
     IVPN_TS_SET_LOCAL(off_i);
     IVPN_TS_SET_LOCAL(off_r);
+    IVPN_TS_SET_LOCAL(host_l);
+    IVPN_TS_SET_LOCAL(host_r);
     memset(&ca, 0, sizeof(ca));
     if ((rx->b.present & (IVPN_IKEV2_HAS_SA | IVPN_IKEV2_HAS_TSI | IVPN_IKEV2_HAS_TSR)) !=
         (IVPN_IKEV2_HAS_SA | IVPN_IKEV2_HAS_TSI | IVPN_IKEV2_HAS_TSR)) {
@@ -213,11 +227,21 @@ int ivpn_ikev2_auth_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, ui
             ivpn_proposal_spi32(&rx->b.sa.proposals[chosen]) < 256) {
             child_err = IPSECVPN_ERR_IKE_NO_PROPOSAL;
             child_notify = IVPN_IKEV2_N_NO_PROPOSAL_CHOSEN;
+        } else if ((child_notify = ivpn_ikev2_mode_answer(e, c, rx, &transport)) != 0) {
+            child_err = IPSECVPN_ERR_IKE_NO_PROPOSAL;
         } else {
+            /* transport mode: what we protect is our own address and the peer's */
+            const ivpn_ts_set *ours_r = &c->cfg_remote_ts, *ours_l = &c->cfg_local_ts;
+            if (transport) {
+                ivpn_ikev2_ts_host(ours_r, &sa->remote, &host_r);
+                ivpn_ikev2_ts_host(ours_l, &sa->local, &host_l);
+                ours_r = &host_r;
+                ours_l = &host_l;
+            }
             ivpn_ts_from_wire(&rx->b.tsi, &off_i);
             ivpn_ts_from_wire(&rx->b.tsr, &off_r);
-            ivpn_ts_narrow(&off_i, &c->cfg_remote_ts, &tsi);
-            ivpn_ts_narrow(&off_r, &c->cfg_local_ts, &tsr);
+            ivpn_ts_narrow(&off_i, ours_r, &tsi);
+            ivpn_ts_narrow(&off_r, ours_l, &tsr);
             if (tsi.n == 0 || tsr.n == 0) {
                 child_err = IPSECVPN_ERR_IKE_TS;
                 child_notify = IVPN_IKEV2_N_TS_UNACCEPTABLE;
@@ -252,6 +276,8 @@ int ivpn_ikev2_auth_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, ui
             ivpn_ikev2_sa reply;
             ivpn_proposal_from_algs(IVPN_IKEV2_PROTO_ESP, rx->b.sa.proposals[chosen].num, s, 4,
                                     &ca, &reply);
+            if (transport)
+                ivpn_msg_notify(m, 0, NULL, 0, IVPN_IKEV2_N_USE_TRANSPORT_MODE, NULL, 0);
             add_sa(m, &reply);
             add_ts(m, IVPN_IKEV2_PL_TSI, &tsi);
             add_ts(m, IVPN_IKEV2_PL_TSR, &tsr);
@@ -273,7 +299,7 @@ int ivpn_ikev2_auth_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, ui
     }
     /* as responder, our local selectors are TSr and the peer's are TSi */
     rc = ivpn_child_install(e, c, &ca, spi_in, spi_out, &tsr, &tsi, NULL, 0, sa->ni, sa->ni_len,
-                            sa->nr, sa->nr_len, false, false, now);
+                            sa->nr, sa->nr_len, false, transport, 0, now);
     if (rc != IPSECVPN_OK) {
         ivpn_child_remove_all(e, c, false);
         responder_drop(e, c);
@@ -318,9 +344,12 @@ int ivpn_ikev2_auth_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, u
         return IPSECVPN_ERR_IKE_AUTH;
     }
     int reason = 0;
+    bool transport = ivpn_ikev2_policy_transport(c);
     ivpn_algs ca;
     IVPN_TS_SET_LOCAL(tsi);
     IVPN_TS_SET_LOCAL(tsr);
+    IVPN_TS_SET_LOCAL(host_l);
+    IVPN_TS_SET_LOCAL(host_r);
     if (err) {
         reason = reason_of(err);
     } else if ((rx->b.present & (IVPN_IKEV2_HAS_SA | IVPN_IKEV2_HAS_TSI | IVPN_IKEV2_HAS_TSR)) !=
@@ -334,18 +363,26 @@ int ivpn_ikev2_auth_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, u
         if (ivpn_proposal_check_reply(&rx->b.sa, &ours, &ca) != IPSECVPN_OK ||
             ivpn_proposal_spi32(&rx->b.sa.proposals[0]) < 256)
             reason = IPSECVPN_ERR_IKE_NO_PROPOSAL;
+        else if (!ivpn_ikev2_mode_accepted(e, rx, transport))
+            reason = IPSECVPN_ERR_IKE_NO_PROPOSAL; /* the mode is part of what was proposed */
         else if (!ivpn_ts_subset(&tsi, &c->cfg_local_ts) || !ivpn_ts_subset(&tsr, &c->cfg_remote_ts))
+            reason = IPSECVPN_ERR_IKE_TS;
+        else if (transport &&
+                 (ivpn_ikev2_mode_ts(e, c, &c->cfg_local_ts, &c->cfg_remote_ts, &host_l,
+                                     &host_r) != IPSECVPN_OK ||
+                  !ivpn_ts_subset(&tsi, &host_l) || !ivpn_ts_subset(&tsr, &host_r)))
             reason = IPSECVPN_ERR_IKE_TS;
     }
     if (reason) {
-        IVPN_LOG_WARN(e->ctx, "IKEv2: first Child SA failed (%s)", ipsecvpn_strerror(reason));
+        IVPN_LOG_WARN(e->ctx, "IKEv2: first Child SA failed (%s%s%s)", ipsecvpn_strerror(reason),
+                      err ? ": " : "", err ? ivpn_ikev2_notify_name(err) : "");
         ivpn_ikev2_close(e, c, now, true);
         ivpn_engine_set_status(e, c, IPSECVPN_STATUS_ERROR, reason);
         return reason;
     }
     int rc = ivpn_child_install(e, c, &ca, sa->pending_spi_in,
                                 ivpn_proposal_spi32(&rx->b.sa.proposals[0]), &tsi, &tsr, NULL, 0,
-                                sa->ni, sa->ni_len, sa->nr, sa->nr_len, true, false, now);
+                                sa->ni, sa->ni_len, sa->nr, sa->nr_len, true, transport, 0, now);
     if (rc != IPSECVPN_OK) {
         ivpn_ikev2_fail(e, c, IPSECVPN_STATUS_ERROR, rc);
         return rc;

@@ -20,6 +20,11 @@
  *
  * Additional Child SAs (§1.3.1): the same exchange without N(REKEY_SA)
  *   HDR, SK {SA, Ni, [KEi], TSi, TSr}  -->   <--  HDR, SK {SA, Nr, [KEr], TSi, TSr}
+ *
+ * Both kinds carry N(USE_TRANSPORT_MODE) before SA when our policy is transport, and the
+ * responder answers by child.c's mode table. A tunnel answer to our transport request is
+ * refused by deleting the pair the responder just installed (we never install ours); a
+ * refused rekey is not retried: the old pair lives until its hard lifetime.
  * The responder narrows the selectors to the configuration as for IKE_AUTH's first pair;
  * a connection holds any number of pairs (up to IVPN_CHILDREN_MAX), each rekeyed and deleted
  * on its own. IKE SA rekeys are ike_rekey.c's.
@@ -84,6 +89,7 @@ struct ivpn_child_xchg {
     ivpn_dh *dh;                          /* PFS: our KEi */
     uint8_t n[IVPN_NONCE_LEN];            /* our Ni */
     ivpn_ts_set local_ts, remote_ts;      /* an additional pair: what we asked for (owned) */
+    bool transport;                       /* we asked for transport mode */
     /* a rekey collision (§2.8.1): the nonces of the peer's exchange we answered meanwhile */
     uint8_t coll_ni[IVPN_NONCE_MAX], coll_nr[IVPN_NONCE_LEN];
     size_t coll_ni_len;
@@ -121,11 +127,23 @@ static int child_request_send(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_child
     if (!sa || sa->state != IVPN_IKE_ESTABLISHED || sa->req_kind != IVPN_REQ_NONE)
         return IPSECVPN_ERR_STATE;
     uint16_t pfs = v->ipsec.pfs;
+    bool transport = ivpn_ikev2_policy_transport(c);
+    IVPN_TS_SET_LOCAL(host_l);
+    IVPN_TS_SET_LOCAL(host_r);
+    if (transport) {
+        /* transport mode: the hosts' own addresses (a rekey's are already) */
+        int trc = ivpn_ikev2_mode_ts(e, c, ts_l, ts_r, &host_l, &host_r);
+        if (trc != IPSECVPN_OK)
+            return trc;
+        ts_l = &host_l;
+        ts_r = &host_r;
+    }
     struct ivpn_child_xchg *cx = ivpn_zalloc(e->ctx, sizeof(*cx));
     if (!cx)
         return IPSECVPN_ERR_NOMEM;
     ivpn_ikev2_cx_free(e, sa);
     sa->cx = cx;
+    cx->transport = transport;
     int rc = ivpn_child_new_spi(e, &sa->pending_spi_in);
     if (rc == IPSECVPN_OK && pfs)
         rc = ivpn_dh_new(e->ctx, pfs, &cx->dh);
@@ -150,6 +168,8 @@ static int child_request_send(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_child
             be32(old->spi_in, spi);
             ivpn_msg_notify(m, IVPN_IKEV2_PROTO_ESP, spi, 4, IVPN_IKEV2_N_REKEY_SA, NULL, 0);
         }
+        if (transport)
+            ivpn_msg_notify(m, 0, NULL, 0, IVPN_IKEV2_N_USE_TRANSPORT_MODE, NULL, 0);
         add_sa(m, &prop);
         add_nonce(m, cx->n, sizeof(cx->n));
         if (pfs)
@@ -167,10 +187,11 @@ static int child_request_send(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_child
     }
     sa->rekey_old_spi_in = old ? old->spi_in : 0;
     if (old)
-        IVPN_LOG_INFO(e->ctx, "IKEv2: rekeying Child SA 0x%08x%s", old->spi_in,
-                      pfs ? " with PFS" : "");
+        IVPN_LOG_INFO(e->ctx, "IKEv2: rekeying Child SA 0x%08x%s%s", old->spi_in,
+                      pfs ? " with PFS" : "", transport ? " (transport mode)" : "");
     else
-        IVPN_LOG_INFO(e->ctx, "IKEv2: opening an additional Child SA%s", pfs ? " with PFS" : "");
+        IVPN_LOG_INFO(e->ctx, "IKEv2: opening an additional Child SA%s%s",
+                      pfs ? " with PFS" : "", transport ? " (transport mode)" : "");
     return ivpn_ikev2_send_request(e, sa, old ? IVPN_REQ_REKEY_CHILD : IVPN_REQ_CREATE_CHILD,
                                    out, len, now);
 }
@@ -247,10 +268,14 @@ int ivpn_ikev2_create_child_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx
     ivpn_conn_proposal_esp(&v->ipsec, 0, v->ipsec.pfs, &ours);
     ivpn_algs ca;
     uint8_t chosen;
+    bool transport = false;
     if (ivpn_proposal_select(&rx->b.sa, &ours, &ca, &chosen) != IPSECVPN_OK ||
         ivpn_proposal_spi32(&rx->b.sa.proposals[chosen]) < 256) /* reserved: RFC 4303 §2.1 */
         return ivpn_ikev2_respond_error(e, sa, IVPN_IKEV2_EXCH_CREATE_CHILD_SA, msgid,
                                         IVPN_IKEV2_N_NO_PROPOSAL_CHOSEN);
+    uint16_t mode_err = ivpn_ikev2_mode_answer(e, c, rx, &transport);
+    if (mode_err)
+        return ivpn_ikev2_respond_error(e, sa, IVPN_IKEV2_EXCH_CREATE_CHILD_SA, msgid, mode_err);
     if (!ivpn_ikev2_nonce_ok(sa->algs.prf, rx->b.nonce.data.len)) /* §2.10 */
         return ivpn_ikev2_respond_error(e, sa, IVPN_IKEV2_EXCH_CREATE_CHILD_SA, msgid,
                                         IVPN_IKEV2_N_INVALID_SYNTAX);
@@ -275,6 +300,17 @@ int ivpn_ikev2_create_child_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx
     IVPN_TS_SET_LOCAL(tsr);
     ivpn_ts_from_wire(&rx->b.tsi, &off_i);
     ivpn_ts_from_wire(&rx->b.tsr, &off_r);
+    if (transport) {
+        /* transport mode: only the hosts' own addresses, whatever was offered */
+        IVPN_TS_SET_LOCAL(host_i);
+        IVPN_TS_SET_LOCAL(host_r);
+        ivpn_ikev2_ts_host(&off_i, &sa->remote, &host_i);
+        ivpn_ikev2_ts_host(&off_r, &sa->local, &host_r);
+        memcpy(off_i.ts, host_i.ts, host_i.n * sizeof(ivpn_ts));
+        off_i.n = host_i.n;
+        memcpy(off_r.ts, host_r.ts, host_r.n * sizeof(ivpn_ts));
+        off_r.n = host_r.n;
+    }
     if (old) {
         ivpn_ts_narrow(&off_i, &old->remote_ts, &tsi);
         ivpn_ts_narrow(&off_r, &old->local_ts, &tsr);
@@ -313,6 +349,8 @@ int ivpn_ikev2_create_child_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx
         ivpn_proposal_from_algs(IVPN_IKEV2_PROTO_ESP, rx->b.sa.proposals[chosen].num, s, 4, &ca,
                                 &reply);
         ivpn_msg_begin(m);
+        if (transport)
+            ivpn_msg_notify(m, 0, NULL, 0, IVPN_IKEV2_N_USE_TRANSPORT_MODE, NULL, 0);
         add_sa(m, &reply);
         add_nonce(m, nr, sizeof(nr));
         if (ca.dh)
@@ -330,7 +368,7 @@ int ivpn_ikev2_create_child_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx
         /* a rekey retires the old pair: it receives until deleted */
         rc = ivpn_child_install(e, c, &ca, spi_in, ivpn_proposal_spi32(&rx->b.sa.proposals[chosen]),
                                 &tsr, &tsi, gir, gir_len, rx->b.nonce.data.p, rx->b.nonce.data.len,
-                                nr, sizeof(nr), false, old ? old->spi_in : 0, now);
+                                nr, sizeof(nr), false, transport, old ? old->spi_in : 0, now);
     }
     if (rc == IPSECVPN_OK && collision) {
         struct ivpn_child_xchg *cx = sa->cx;
@@ -347,9 +385,10 @@ int ivpn_ikev2_create_child_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx
 }
 
 /* The answer's SA, KE and selectors checked; the new pair's keys, with PFS, derived from. */
+/* *wrong_mode: refused for its mode alone (the responder has installed its pair). */
 static int check_answer(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_rx *rx,
                         const ivpn_child *old, ivpn_algs *ca, ivpn_ts_set *tsi, ivpn_ts_set *tsr,
-                        uint8_t *gir, size_t *gir_len)
+                        uint8_t *gir, size_t *gir_len, bool *wrong_mode)
 {
     const ivpn_ike_sa *sa = c->ike;
     const struct ivpn_child_xchg *cx = sa->cx;
@@ -365,6 +404,10 @@ static int check_answer(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_rx *rx,
         return IPSECVPN_ERR_IKE_NO_PROPOSAL;
     if (!ivpn_ikev2_nonce_ok(sa->algs.prf, rx->b.nonce.data.len)) /* §2.10 */
         return IPSECVPN_ERR_IKE_MALFORMED;
+    if (!ivpn_ikev2_mode_accepted(e, rx, cx->transport)) {
+        *wrong_mode = true;
+        return IPSECVPN_ERR_IKE_NO_PROPOSAL; /* the mode is part of what was proposed */
+    }
     ivpn_ts_from_wire(&rx->b.tsi, tsi);
     ivpn_ts_from_wire(&rx->b.tsr, tsr);
     /* within what we asked for: the old pair's selectors for a rekey (or, narrowed
@@ -373,6 +416,14 @@ static int check_answer(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_rx *rx,
                         (ivpn_ts_subset(tsi, &c->cfg_local_ts) &&
                          ivpn_ts_subset(tsr, &c->cfg_remote_ts))
                   : ivpn_ts_subset(tsi, &cx->local_ts) && ivpn_ts_subset(tsr, &cx->remote_ts);
+    if (ok && cx->transport) {
+        /* transport mode: nothing but the hosts' own addresses */
+        IVPN_TS_SET_LOCAL(host_i);
+        IVPN_TS_SET_LOCAL(host_r);
+        ivpn_ikev2_ts_host(tsi, &sa->local, &host_i);
+        ivpn_ikev2_ts_host(tsr, &sa->remote, &host_r);
+        ok = ivpn_ts_subset(tsi, &host_i) && ivpn_ts_subset(tsr, &host_r);
+    }
     if (!ok)
         return IPSECVPN_ERR_IKE_TS;
     *gir_len = 0;
@@ -413,13 +464,15 @@ int ivpn_ikev2_create_child_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_r
     IVPN_TS_SET_LOCAL(tsr);
     uint8_t gir[1024];
     size_t gir_len = 0;
+    bool wrong_mode = false;
     int rc = rekey && !old ? IPSECVPN_ERR_IKE_MALFORMED
-                           : check_answer(e, c, rx, old, &ca, &tsi, &tsr, gir, &gir_len);
+                           : check_answer(e, c, rx, old, &ca, &tsi, &tsr, gir, &gir_len,
+                                          &wrong_mode);
     /* a collision: the pair we created answering the peer's rekey of the same pair */
     ivpn_child *theirs = sa->coll_spi_in ? ivpn_child_find(c, sa->coll_spi_in) : NULL;
     if (theirs == old)
         theirs = NULL;
-    bool lost = false;
+    bool lost = false, transport = sa->cx && sa->cx->transport;
     if (rc == IPSECVPN_OK && theirs && sa->cx) {
         const struct ivpn_child_xchg *cx = sa->cx;
         lost = ivpn_rekey_collision_lost(cx->n, sizeof(cx->n), rx->b.nonce.data.p,
@@ -431,12 +484,18 @@ int ivpn_ikev2_create_child_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_r
         rc = ivpn_child_install(e, c, &ca, sa->pending_spi_in,
                                 ivpn_proposal_spi32(&rx->b.sa.proposals[0]), &tsi, &tsr, gir,
                                 gir_len, sa->cx->n, sizeof(sa->cx->n), rx->b.nonce.data.p,
-                                rx->b.nonce.data.len, true, old ? old->spi_in : 0, now);
+                                rx->b.nonce.data.len, true, transport, old ? old->spi_in : 0, now);
     ivpn_wipe(gir, sizeof(gir));
     ivpn_ikev2_cx_free(e, sa);
     if (rc != IPSECVPN_OK) {
         /* after a collision the peer's new pair is the only one, as if there was none */
         IVPN_LOG_WARN(e->ctx, "IKEv2: Child SA %s failed: %s", what, ipsecvpn_strerror(rc));
+        if (wrong_mode) {
+            /* the responder installed a pair we will not use: delete it by the inbound SPI
+             * we offered (its outbound); asking again would get the same answer */
+            (void)ivpn_ikev2_delete_child_send(e, c, sa->pending_spi_in, now);
+            return rc;
+        }
         if (rekey && !theirs)
             retry_later(e, c, sa->rekey_old_spi_in, now);
         return rc;

@@ -134,14 +134,30 @@ void ivpn_ikev2_add_sa(ivpn_msg *m, const ivpn_ikev2_sa *sa);
 void ivpn_ikev2_add_nonce(ivpn_msg *m, const uint8_t *n, size_t len);
 int ivpn_ikev2_add_ke(ivpn_msg *m, const ivpn_dh *dh, uint16_t group);
 
+/* child.c: the Child SA's mode (§1.3.1, N(USE_TRANSPORT_MODE)). Our policy asks for
+ * transport mode; the message carries the notify. */
+bool ivpn_ikev2_policy_transport(const ivpn_conn *c);
+bool ivpn_ikev2_rx_transport(const ivpn_rx *rx);
+/* Responder: the mode a request gets under our policy (*transport), or the error notify to
+ * refuse it with (NO_PROPOSAL_CHOSEN: a tunnel request under a transport policy). */
+uint16_t ivpn_ikev2_mode_answer(ipsecvpn_engine *e, const ivpn_conn *c, const ivpn_rx *rx,
+                                bool *transport);
+/* Initiator: the answer has the mode we asked for (else one log line: we refuse it). */
+bool ivpn_ikev2_mode_accepted(ipsecvpn_engine *e, const ivpn_rx *rx, bool asked_transport);
+/* Transport-mode selectors: s narrowed to the single address of host (empty when outside). */
+void ivpn_ikev2_ts_host(const ivpn_ts_set *s, const ipsecvpn_endpoint *host, ivpn_ts_set *out);
+/* Both sides narrowed to the IKE SA's own addresses; IPSECVPN_ERR_IKE_TS (logged) when the
+ * selectors do not hold them. */
+int ivpn_ikev2_mode_ts(ipsecvpn_engine *e, const ivpn_conn *c, const ivpn_ts_set *local,
+                       const ivpn_ts_set *remote, ivpn_ts_set *out_local, ivpn_ts_set *out_remote);
 /* child.c: derive KEYMAT and add a Child SA pair to the connection; rekey_of: spi_in of the
  * pair it replaces, which is retired (0: a new pair). we_initiated: we sent the request of
- * this exchange. */
+ * this exchange. transport: transport mode (else tunnel). */
 int ivpn_child_install(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_algs *a, uint32_t spi_in,
                        uint32_t spi_out, const ivpn_ts_set *local_ts,
                        const ivpn_ts_set *remote_ts, const uint8_t *gir, size_t gir_len,
                        const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-                       bool we_initiated, uint32_t rekey_of, uint64_t now);
+                       bool we_initiated, bool transport, uint32_t rekey_of, uint64_t now);
 /* ivpn_child_remove, ivpn_soft_lifetime_ms, ivpn_child_new_spi: ike/common/child_sa.h */
 
 /* ikev2.c: SA lifecycle helpers */
