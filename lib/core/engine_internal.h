@@ -74,6 +74,8 @@ typedef struct ivpn_child {
     ivpn_ts_set local_ts, remote_ts; /* as negotiated, exact allocations */
     ipsecvpn_endpoint local, remote; /* outer addresses (ports only when encap) */
     uint64_t created_ms, rekey_at, expire_at;
+    uint64_t delete_until;         /* IKEv1 rekey-collision loser: our Delete goes again until
+                                      the peer's answers it or this time comes (0: none) */
 } ivpn_child;
 
 /*

@@ -8,8 +8,8 @@
  *                                          [, NAT-D, NAT-D], VID              (AM2)
  *     HDR*, HASH_I [, NAT-D, NAT-D] -->                                        (AM3)
  *
- * Keys and hashes as in main mode (main.c). AM3 may come encrypted or not (RFC 2409 §5.4
- * leaves it open); we send it encrypted as strongSwan does, and accept both. A peer may send
+ * Keys and hashes as in main mode (p1_common.c). AM3 may come encrypted or not (RFC 2409
+ * §5.4 leaves it open); we send it encrypted as strongSwan does, and accept both. A peer may send
  * its first quick-mode message right behind AM3 (strongSwan does): when it overtakes AM3 it
  * waits in sa->early and is run once AM3 has authenticated the peer.
  */
@@ -17,157 +17,48 @@
 
 #include "ike/v1/v1_internal.h"
 
-static int keep_copy(ipsecvpn_engine *e, uint8_t **dst, size_t *dst_len, const uint8_t *p,
-                     size_t len)
-{
-    uint8_t *b = ivpn_malloc(e->ctx, len ? len : 1);
-    if (!b)
-        return IPSECVPN_ERR_NOMEM;
-    memcpy(b, p, len);
-    ivpn_free(e->ctx, *dst);
-    *dst = b;
-    *dst_len = len;
-    return IPSECVPN_OK;
-}
-
-static int finish_send(ipsecvpn_engine *e, ivpn_v1_sa *sa, ivpn_v1_msg *m, bool timed,
-                       const uint8_t *answers, size_t answers_len, uint64_t now)
-{
-    uint8_t *out = NULL;
-    size_t len = 0;
-    int rc = ivpn_v1_msg_finish(e, sa, m, m->encrypted ? sa->iv : NULL, &out, &len);
-    ivpn_free(e->ctx, m);
-    if (rc != IPSECVPN_OK)
-        return rc;
-    ivpn_v1_rtx_set(e, &sa->rtx, out, len, timed, answers, answers_len, now);
-    (void)ivpn_v1_send(e, sa, out, len);
-    return IPSECVPN_OK;
-}
-
 /* HDR, SA, KE, Ni, IDii, VID --> */
 int ivpn_v1_aggr_start(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, uint64_t now)
 {
-    const ivpn_conn_ike *v = &ivpn_conn_values(c)->ike;
-    ivpn_isakmp_sa *prop = ivpn_malloc(e->ctx, sizeof(*prop));
     ivpn_v1_msg *m = ivpn_malloc(e->ctx, sizeof(*m));
-    uint8_t body[1024], idb[4 + IVPN_ID_MAX + 1];
-    size_t n = 0, idlen = ivpn_v1_p1_id_body(c, sa, idb, sizeof(idb));
-    int rc = prop && m ? IPSECVPN_OK : IPSECVPN_ERR_NOMEM;
+    uint8_t idb[4 + IVPN_ID_MAX + 1];
+    size_t idlen = ivpn_v1_p1_id_body(c, sa, idb, sizeof(idb));
+    int rc = m ? IPSECVPN_OK : IPSECVPN_ERR_NOMEM;
     if (rc == IPSECVPN_OK && !idlen)
         rc = IPSECVPN_ERR_INVALID_ARG;
-    if (rc == IPSECVPN_OK) {
-        ivpn_v1_p1_proposal(c, prop);
-        n = ivpn_v1_sa_body(prop, body, sizeof(body));
-        rc = n ? keep_copy(e, &sa->sai_b, &sa->sai_b_len, body, n) : IPSECVPN_ERR_INTERNAL;
-    }
-    ivpn_free(e->ctx, prop);
-    sa->dh_group = v->dh_group; /* one proposal: its group is the KE's */
+    sa->dh_group = ivpn_conn_values(c)->ike.dh_group; /* one proposal: its group is the KE's */
     if (rc == IPSECVPN_OK)
         rc = ivpn_v1_p1_dh_nonce(e, sa);
+    if (rc == IPSECVPN_OK)
+        rc = ivpn_v1_p1_offer(e, c, sa, m);
     if (rc != IPSECVPN_OK) {
         ivpn_free(e->ctx, m);
         return rc;
     }
-    ivpn_v1_msg_begin(m, sa, IVPN_ISAKMP_EX_AGGRESSIVE, 0, false);
-    ivpn_v1_msg_raw(m, IVPN_ISAKMP_PL_SA, body, n);
     ivpn_v1_msg_raw(m, IVPN_ISAKMP_PL_KE, sa->gxi, sa->gxi_len);
     ivpn_v1_msg_raw(m, IVPN_ISAKMP_PL_NONCE, sa->ni, sa->ni_len);
     ivpn_v1_msg_raw(m, IVPN_ISAKMP_PL_ID, idb, idlen);
-    ivpn_v1_add_vids(m);
-    rc = finish_send(e, sa, m, true, NULL, 0, now);
-    if (rc == IPSECVPN_OK) {
-        sa->state = IVPN_V1_AM_I1;
-        IVPN_LOG_INFO(e->ctx, "IKEv1: aggressive mode started");
-    }
-    return rc;
+    return ivpn_v1_p1_offer_send(e, sa, m, IVPN_V1_AM_I1, now);
 }
 
-static int decode_sa(ipsecvpn_engine *e, const ivpn_v1_rx *rx, ivpn_isakmp_sa **out)
+/* Responder:  HDR, SA, KE, Ni, IDii, VID -->
+ *        <--  HDR, SA, KE, Nr, IDir, HASH_R, NAT-D, NAT-D, VID
+ * The SA's keys from AM1, then AM2. */
+static int am2_build(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, const ivpn_v1_rx *rx,
+                     const ivpn_isakmp_sa *reply, ivpn_v1_msg *m)
 {
-    const ivpn_span *b = ivpn_v1_rx_body(rx, IVPN_ISAKMP_PL_SA);
-    if (!b)
-        return IPSECVPN_ERR_IKE_MALFORMED;
-    ivpn_isakmp_sa *s = ivpn_malloc(e->ctx, sizeof(*s));
-    if (!s)
-        return IPSECVPN_ERR_NOMEM;
-    int rc = ivpn_isakmp_sa_decode(e->ctx, *b, s);
-    if (rc != IPSECVPN_OK) {
-        ivpn_free(e->ctx, s);
-        return rc;
-    }
-    *out = s;
-    return IPSECVPN_OK;
-}
-
-static int take_nonce(ipsecvpn_engine *e, const ivpn_v1_rx *rx, uint8_t *dst, size_t *dst_len)
-{
-    const ivpn_span *nb = ivpn_v1_rx_body(rx, IVPN_ISAKMP_PL_NONCE);
-    if (!nb || ivpn_isakmp_nonce_check(e->ctx, *nb) != IPSECVPN_OK || nb->len > IVPN_V1_NONCE_MAX)
-        return IPSECVPN_ERR_IKE_MALFORMED;
-    memcpy(dst, nb->p, nb->len);
-    *dst_len = nb->len;
-    return IPSECVPN_OK;
-}
-
-/* The responder's SA from AM1: everything up to the keys. */
-static int responder_sa(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_v1_rx *rx,
-                        const ipsecvpn_endpoint *local, const ipsecvpn_endpoint *remote,
-                        ivpn_v1_sa *sa, ivpn_isakmp_sa *reply)
-{
-    ivpn_isakmp_sa *offered = NULL;
-    int rc = decode_sa(e, rx, &offered);
-    if (rc != IPSECVPN_OK)
-        return rc;
-    memcpy(sa->cky_i, rx->hdr.cookie_i, 8);
-    sa->local = *local;
-    sa->remote = *remote;
-    sa->aggressive = true;
-    rc = ivpn_v1_p1_select(e, c, offered, sa, reply);
-    ivpn_free(e->ctx, offered);
-    if (rc != IPSECVPN_OK)
-        return rc;
-    const ivpn_span *sab = ivpn_v1_rx_body(rx, IVPN_ISAKMP_PL_SA);
     const ivpn_span *ke = ivpn_v1_rx_body(rx, IVPN_ISAKMP_PL_KE);
     const ivpn_span *id = ivpn_v1_rx_body(rx, IVPN_ISAKMP_PL_ID);
     if (!ke || !id)
         return IPSECVPN_ERR_IKE_MALFORMED;
-    rc = take_nonce(e, rx, sa->ni, &sa->ni_len);
+    int rc = ivpn_v1_p1_take_nonce(e, rx, sa->ni, &sa->ni_len);
     if (rc == IPSECVPN_OK)
-        rc = keep_copy(e, &sa->sai_b, &sa->sai_b_len, sab->p, sab->len);
-    if (rc == IPSECVPN_OK)
-        rc = keep_copy(e, &sa->id_peer_b, &sa->id_peer_b_len, id->p, id->len);
+        rc = ivpn_v1_keep_copy(e, &sa->id_peer_b, &sa->id_peer_b_len, id->p, id->len);
     if (rc == IPSECVPN_OK)
         rc = ivpn_v1_p1_dh_nonce(e, sa);
     if (rc == IPSECVPN_OK)
         rc = ivpn_v1_p1_keys(e, c, sa, ke->p, ke->len);
     ivpn_v1_read_vids(sa, rx);
-    return rc;
-}
-
-/* Responder:  HDR, SA, KE, Ni, IDii, VID -->
- *        <--  HDR, SA, KE, Nr, IDir, HASH_R, NAT-D, NAT-D, VID */
-int ivpn_v1_aggr_respond(ipsecvpn_engine *e, ivpn_conn *c, const ipsecvpn_endpoint *local,
-                         const ipsecvpn_endpoint *remote, const uint8_t *msg, size_t len,
-                         uint64_t now)
-{
-    ivpn_v1_rx rx;
-    int rc = ivpn_v1_rx_open(e, NULL, NULL, IVPN_V1_MSG_AM1, msg, len, &rx);
-    if (rc != IPSECVPN_OK) {
-        IVPN_LOG_WARN(e->ctx, "IKEv1: malformed aggressive mode message 1 dropped");
-        ivpn_v1_rx_free(e, &rx);
-        return rc;
-    }
-    ivpn_v1_sa *sa = ivpn_v1_sa_new(e, c, false);
-    ivpn_isakmp_sa *reply = ivpn_malloc(e->ctx, sizeof(*reply));
-    ivpn_v1_msg *m = ivpn_malloc(e->ctx, sizeof(*m));
-    rc = sa && reply && m ? responder_sa(e, c, &rx, local, remote, sa, reply) : IPSECVPN_ERR_NOMEM;
-    if (rc == IPSECVPN_ERR_IKE_NO_PROPOSAL) {
-        ivpn_isakmp_header h = rx.hdr;
-        memcpy(h.cookie_r, sa->cky_r, 8);
-        ivpn_v1_refuse(e, local, remote, &h, IVPN_ISAKMP_N_NO_PROPOSAL_CHOSEN);
-        if (!ivpn_v1_current(c))
-            ivpn_engine_set_status(e, c, IPSECVPN_STATUS_ERROR, IPSECVPN_ERR_IKE_NO_PROPOSAL);
-    }
     uint8_t body[1024], idb[4 + IVPN_ID_MAX + 1], hash[IVPN_V1_KEY_MAX];
     size_t n = 0, idlen = 0, hlen = 0;
     if (rc == IPSECVPN_OK) {
@@ -187,31 +78,11 @@ int ivpn_v1_aggr_respond(ipsecvpn_engine *e, ivpn_conn *c, const ipsecvpn_endpoi
         ivpn_v1_add_vids(m);
     }
     ivpn_wipe(hash, sizeof(hash));
-    ivpn_free(e->ctx, reply);
-    if (rc == IPSECVPN_OK) {
-        /* timed as well: AM3 is the initiator's last word, nobody else would resend AM2 */
-        rc = finish_send(e, sa, m, true, msg, len, now);
-        m = NULL;
-    }
-    ivpn_free(e->ctx, m);
-    ivpn_v1_rx_free(e, &rx);
-    if (rc != IPSECVPN_OK) {
-        if (rc != IPSECVPN_ERR_IKE_NO_PROPOSAL)
-            IVPN_LOG_WARN(e->ctx, "IKEv1: aggressive mode message 1 refused: %s",
-                          ipsecvpn_strerror(rc));
-        ivpn_v1_sa_free(e, sa);
-        return rc;
-    }
-    sa->state = IVPN_V1_AM_R1;
-    sa->expire_at = now + IVPN_V1_HALF_OPEN_MS;
-    sa->last_rx = now;
-    bool established = ivpn_v1_current(c) != NULL;
-    ivpn_v1_sa_place(e, c, sa);
-    if (!established)
-        ivpn_engine_set_status(e, c, IPSECVPN_STATUS_BUILD, 0);
-    IVPN_LOG_INFO(e->ctx, "IKEv1: aggressive mode from the peer, proposal accepted");
-    return IPSECVPN_OK;
+    return rc;
 }
+
+/* timed as well: AM3 is the initiator's last word, nobody else would resend AM2 */
+const ivpn_v1_first ivpn_v1_aggr_first = { IVPN_V1_MSG_AM1, IVPN_V1_AM_R1, true, am2_build };
 
 /* Initiator:  <-- HDR, SA, KE, Nr, IDir, HASH_R, NAT-D.., VID ;  HDR*, HASH_I, NAT-D.. --> */
 static int am2_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, const ivpn_v1_rx *rx,
@@ -226,9 +97,9 @@ static int am2_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, const ivpn_v
     uint8_t nr[IVPN_V1_NONCE_MAX];
     size_t nr_len = 0;
     ivpn_isakmp_sa *reply = NULL;
-    int rc = take_nonce(e, rx, nr, &nr_len);
+    int rc = ivpn_v1_p1_take_nonce(e, rx, nr, &nr_len);
     if (rc == IPSECVPN_OK)
-        rc = decode_sa(e, rx, &reply);
+        rc = ivpn_v1_p1_decode_sa(e, rx, &reply);
     if (rc != IPSECVPN_OK)
         return rc;
     rc = ivpn_v1_p1_check_reply(e, c, reply, sa);
@@ -267,18 +138,12 @@ static int am2_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, const ivpn_v
         ivpn_v1_msg_raw(m, IVPN_ISAKMP_PL_HASH, hi, hlen);
         rc = ivpn_v1_add_natd(e, c, sa, m);
         if (rc == IPSECVPN_OK)
-            rc = finish_send(e, sa, m, false, rx->msg, rx->len, now);
+            rc = ivpn_v1_p1_send(e, sa, m, false, rx->msg, rx->len, now);
         else
             ivpn_free(e->ctx, m);
     }
     ivpn_wipe(hi, sizeof(hi));
-    if (rc != IPSECVPN_OK) {
-        ivpn_v1_p1_abort(e, c, sa, rc);
-        return rc;
-    }
-    sa->last_rx = now;
-    ivpn_v1_established(e, c, sa, now);
-    return IPSECVPN_OK;
+    return ivpn_v1_p1_conclude(e, c, sa, rc, now);
 }
 
 /* Responder:  HDR*, HASH_I, NAT-D.. --> ; then any quick mode that overtook it */

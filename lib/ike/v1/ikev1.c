@@ -324,9 +324,9 @@ static int new_responder(ipsecvpn_engine *e, const ipsecvpn_endpoint *local,
         ivpn_v1_refuse(e, local, remote, &r, IVPN_ISAKMP_N_NO_PROPOSAL_CHOSEN);
         return IPSECVPN_ERR_IKE_NO_PROPOSAL;
     }
-    if (h->exchange == IVPN_ISAKMP_EX_MAIN)
-        return ivpn_v1_main_respond(e, c, local, remote, msg, len, now);
-    return ivpn_v1_aggr_respond(e, c, local, remote, msg, len, now);
+    const ivpn_v1_first *how =
+        h->exchange == IVPN_ISAKMP_EX_MAIN ? &ivpn_v1_main_first : &ivpn_v1_aggr_first;
+    return ivpn_v1_p1_respond(e, c, local, remote, msg, len, now, how);
 }
 
 /* A quick-mode message that overtook AM3 (aggressive responder): kept until AM3 is in. */
@@ -343,6 +343,33 @@ static int stash_early(ipsecvpn_engine *e, ivpn_v1_sa *sa, const uint8_t *msg, s
     sa->early_len = len;
     IVPN_LOG_DEBUG(e->ctx, "IKEv1: quick mode before AM3, kept until AM3 arrives");
     return IPSECVPN_OK;
+}
+
+/* An encrypted quick-mode or informational message under an SA still waiting for the
+ * peer's last phase-1 message (AM3 as aggressive responder, MM6 as main-mode initiator):
+ * the peer has finished phase 1 and uses the SA. The first such message may just have
+ * overtaken the last phase-1 one (strongSwan sends QM1 right behind AM3); from the second
+ * on, that was lost. Without it
+ * we have neither the peer's authentication nor the phase-1 IV the message is encrypted
+ * under. Our own last message goes out again at once (the peer answers a repeated AM2 with
+ * AM3, a repeated MM5 with MM6) and the exchange gets the time it would have had from now:
+ * otherwise the peer keeps an SA we gave up, and its phase 2 and DPD go nowhere. */
+static bool peer_ahead(ipsecvpn_engine *e, ivpn_v1_sa *sa, const ivpn_isakmp_header *h,
+                       uint64_t now)
+{
+    bool waiting_last = sa->state == IVPN_V1_AM_R1 || sa->state == IVPN_V1_MM_I3;
+    if (!waiting_last || !(h->flags & IVPN_ISAKMP_FLAG_ENC) || !sa->rtx.msg)
+        return false;
+    if (sa->peer_ahead >= IVPN_V1_PEER_AHEAD_MAX || sa->peer_ahead++ == 0)
+        return true;
+    IVPN_LOG_DEBUG(e->ctx, "IKEv1: the peer uses an SA whose phase 1 we have not finished, "
+                           "sending our last phase-1 message again");
+    (void)ivpn_v1_send(e, sa, sa->rtx.msg, sa->rtx.len);
+    if (sa->rtx.tries)
+        sa->rtx.tries--;
+    if (sa->expire_at && sa->expire_at < now + IVPN_V1_HALF_OPEN_MS)
+        sa->expire_at = now + IVPN_V1_HALF_OPEN_MS;
+    return true;
 }
 
 int ivpn_ikev1_receive(ipsecvpn_engine *e, const ipsecvpn_endpoint *local,
@@ -383,12 +410,19 @@ int ivpn_ikev1_receive(ipsecvpn_engine *e, const ipsecvpn_endpoint *local,
     case IVPN_ISAKMP_EX_QUICK:
         if (sa->state == IVPN_V1_P1_ESTABLISHED)
             return ivpn_v1_quick_rx(e, c, sa, msg, len, now);
-        if (sa->state == IVPN_V1_AM_R1 && (h.flags & IVPN_ISAKMP_FLAG_ENC))
+        if (peer_ahead(e, sa, &h, now) && sa->state == IVPN_V1_AM_R1)
             return stash_early(e, sa, msg, len);
         IVPN_LOG_DEBUG(e->ctx, "IKEv1: quick mode before phase 1 is done, dropped");
         return IPSECVPN_ERR_IKE_UNEXPECTED;
     case IVPN_ISAKMP_EX_INFO:
-        return ivpn_v1_info_rx(e, c, sa, msg, len, now);
+        /* one the peer sent before its last phase-1 message (a refusal) does decrypt; an
+         * encrypted one that does not leaves the SA in place (an unprotected one may not) */
+        if (!(h.flags & IVPN_ISAKMP_FLAG_ENC))
+            return ivpn_v1_info_rx(e, c, sa, msg, len, now);
+        rc = ivpn_v1_info_rx(e, c, sa, msg, len, now);
+        if (rc != IPSECVPN_OK && rc != IPSECVPN_ERR_NOMEM)
+            (void)peer_ahead(e, sa, &h, now);
+        return rc;
     default:
         IVPN_LOG_DEBUG(e->ctx, "IKEv1: exchange type %u not supported, dropped", h.exchange);
         return IPSECVPN_ERR_IKE_UNEXPECTED;

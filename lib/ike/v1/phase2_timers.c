@@ -57,15 +57,16 @@ static bool child_lifetimes(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
         IVPN_CHILD_FOREACH(c, ch, tmp) {
             if (ch->retired != (pass == 0) || !ch->expire_at || now < ch->expire_at)
                 continue;
-            if (ch->retired && ch->rekey_at && now < ch->rekey_at) {
+            if (ch->retired && ch->delete_until && now < ch->delete_until) {
                 /* a rekey-collision loser the peer may still send on (quick.c): tell it
-                 * again, keep receiving until it answers (info.c) or rekey_at */
+                 * again, keep receiving until it answers (info.c) or delete_until */
                 IVPN_LOG_DEBUG(e->ctx, "IKEv1: redundant Child SA 0x%08x, Delete sent",
                                ch->spi_in);
                 if (sa)
                     (void)ivpn_v1_delete_esp_send(e, sa, &ch->spi_in, 1);
-                ch->expire_at = now + DELETE_AGAIN_MS < ch->rekey_at ? now + DELETE_AGAIN_MS
-                                                                     : ch->rekey_at;
+                ch->expire_at = now + DELETE_AGAIN_MS < ch->delete_until
+                                    ? now + DELETE_AGAIN_MS
+                                    : ch->delete_until;
                 continue;
             }
             IVPN_LOG_INFO(e->ctx, "IKEv1: Child SA 0x%08x %s", ch->spi_in,

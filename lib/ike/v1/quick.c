@@ -302,7 +302,7 @@ static void delete_soon(ivpn_child *ch, uint64_t now)
 /* A collision loser we negotiated as initiator is the one pair the peer may send on while
  * we call it redundant (an end that does not see the collision uses the later pair, which
  * the other end began). So a lost Delete must not leave it sending there: the Delete goes
- * again every few seconds (phase2_timers.c: a retired pair with rekey_at set) until the
+ * again every few seconds (phase2_timers.c: a retired pair with delete_until set) until the
  * peer's answering Delete removes it (info.c), at the latest LOSER_DELETE_MS after the
  * collision. And a repeated QM2 no longer gets our QM3, so the peer cannot install it
  * after our Delete (it gives the exchange up). */
@@ -314,7 +314,7 @@ static void delete_loser(ipsecvpn_engine *e, ivpn_conn *c, ivpn_child *loser, ui
         return;
     ivpn_v1_rtx_clear(e, &q->rtx);
     if (loser->retired)
-        loser->rekey_at = now + LOSER_DELETE_MS;
+        loser->delete_until = now + LOSER_DELETE_MS;
 }
 
 /* After a collision: `loser` goes in a few seconds; so does the pair both replaced, and

@@ -1,8 +1,8 @@
 /*
  * Internal to lib/ike/v1: the IKEv1 state of a connection, message framing, and the split
- * between phase 1 (ikev1.c, msg.c, main.c, aggressive.c, proposal.c, natt.c) and phase 2 /
- * informational (quick.c, info.c, dpd.c, phase2_timers.c). Each exchange file annotates its
- * steps in RFC 2409 notation, e.g.
+ * between phase 1 (ikev1.c, msg.c, main.c, aggressive.c, p1_common.c, proposal.c, natt.c)
+ * and phase 2 / informational (quick.c, info.c, dpd.c, phase2_timers.c, p2_proposal.c).
+ * Each exchange file annotates its steps in RFC 2409 notation, e.g.
  *     Initiator                          Responder
  *    -----------                        -----------
  *     HDR*, HASH(1), SA, Ni [, KE ] [, IDci, IDcr ] -->
@@ -112,6 +112,10 @@ typedef struct ivpn_v1_sa {
     size_t id_peer_b_len;
     uint8_t bad_decrypts;     /* phase-1 messages under the new keys that did not decrypt
                                  to payloads (another PSK?): the SA fails at a few */
+    uint8_t peer_ahead;       /* encrypted phase-2/informational messages from a peer that
+                                 finished phase 1 while its last message did not reach us
+                                 (from the second on, each makes us resend ours; counted up
+                                 to IVPN_V1_PEER_AHEAD_MAX) */
     struct ivpn_v1_sa *next;  /* in ivpn_v1_conn.old */
 } ivpn_v1_sa;
 
@@ -214,13 +218,16 @@ void ivpn_v1_rx_free(ipsecvpn_engine *e, ivpn_v1_rx *rx);
 void ivpn_v1_id_self(const ivpn_conn *c, const ivpn_v1_sa *sa, ivpn_isakmp_id *id,
                      uint8_t *buf, size_t cap);
 
-/* ---- phase-1 exchanges (ikev1.c, main.c, aggressive.c, proposal.c, natt.c) -------------- */
+/* ---- phase-1 exchanges (ikev1.c, main.c, aggressive.c, p1_common.c, proposal.c, natt.c) - */
 
 /* A half-open responder SA waits this long for the rest of its exchange. */
 #define IVPN_V1_HALF_OPEN_MS 30000
 /* This many MM5 / MM6 / AM3 that do not decrypt end phase 1 with AUTHENTICATION_FAILED
  * (fewer are dropped without any change: one garbled datagram must not end it). */
 #define IVPN_V1_BAD_DECRYPT_MAX 2
+/* At most this many resends of our last phase-1 message caused by the peer's messages under
+ * an SA it considers established (so that forged datagrams cannot keep a half-open SA) */
+#define IVPN_V1_PEER_AHEAD_MAX 8
 
 /* Put a new responder SA where it belongs: `sa` when nothing is established, else `sa_next`
  * (the peer rekeys phase 1); a not yet established SA in that slot is replaced. */
@@ -236,22 +243,60 @@ int ivpn_v1_p1_bad_decrypt(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, con
 
 /* main.c: main mode (RFC 2409 §5, both roles). local/remote: the datagram's endpoints. */
 int ivpn_v1_main_start(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, uint64_t now);
-int ivpn_v1_main_respond(ipsecvpn_engine *e, ivpn_conn *c, const ipsecvpn_endpoint *local,
-                         const ipsecvpn_endpoint *remote, const uint8_t *msg, size_t len,
-                         uint64_t now);
 int ivpn_v1_main_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa,
                     const ipsecvpn_endpoint *local, const ipsecvpn_endpoint *remote,
                     const uint8_t *msg, size_t len, uint64_t now);
 /* aggressive.c: aggressive mode (RFC 2409 §5, both roles). */
 int ivpn_v1_aggr_start(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, uint64_t now);
-int ivpn_v1_aggr_respond(ipsecvpn_engine *e, ivpn_conn *c, const ipsecvpn_endpoint *local,
-                         const ipsecvpn_endpoint *remote, const uint8_t *msg, size_t len,
-                         uint64_t now);
 int ivpn_v1_aggr_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa,
                     const ipsecvpn_endpoint *local, const ipsecvpn_endpoint *remote,
                     const uint8_t *msg, size_t len, uint64_t now);
 
-/* Shared steps of both modes (main.c). */
+/* p1_common.c: the steps both modes share. */
+/* Replace *dst with a copy of p[0..len). */
+int ivpn_v1_keep_copy(ipsecvpn_engine *e, uint8_t **dst, size_t *dst_len, const uint8_t *p,
+                      size_t len);
+/* Finish m (freed), keep it for retransmission (timed: we wait for an answer; answers: the
+ * peer message it answers, for duplicates) and send it. */
+int ivpn_v1_p1_send(ipsecvpn_engine *e, ivpn_v1_sa *sa, ivpn_v1_msg *m, bool timed,
+                    const uint8_t *answers, size_t answers_len, uint64_t now);
+/* The SA payload of a received message, decoded (*out allocated). */
+int ivpn_v1_p1_decode_sa(ipsecvpn_engine *e, const ivpn_v1_rx *rx, ivpn_isakmp_sa **out);
+/* The peer's nonce from a message (checked: 8..256 bytes). */
+int ivpn_v1_p1_take_nonce(ipsecvpn_engine *e, const ivpn_v1_rx *rx, uint8_t *dst,
+                          size_t *dst_len);
+/* Initiator, first message (MM1 / AM1): begins m with our SA payload (our one proposal),
+ * whose body is kept as SAi_b. */
+int ivpn_v1_p1_offer(ipsecvpn_engine *e, const ivpn_conn *c, ivpn_v1_sa *sa, ivpn_v1_msg *m);
+/* ... and ends it: vendor IDs, sent on the retransmission timer; the SA is then in state. */
+int ivpn_v1_p1_offer_send(ipsecvpn_engine *e, ivpn_v1_sa *sa, ivpn_v1_msg *m,
+                          ivpn_v1_p1_state state, uint64_t now);
+/* Responder, first message (MM1 / AM1): cookies, endpoints and mode of the new SA, the
+ * transform we accept (into reply) and SAi_b; NO_PROPOSAL_CHOSEN is sent on a refusal. */
+int ivpn_v1_p1_choose(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_v1_rx *rx,
+                      const ipsecvpn_endpoint *local, const ipsecvpn_endpoint *remote,
+                      ivpn_v1_sa *sa, ivpn_isakmp_sa *reply);
+/* Responder to MM1 / AM1: what differs between the modes. `answer` builds our answer into
+ * m (ivpn_v1_msg_begin included) for the new SA, whose transform ivpn_v1_p1_choose put in
+ * reply. */
+typedef struct ivpn_v1_first {
+    ivpn_isakmp_msg_kind kind;     /* IVPN_V1_MSG_MM1 or IVPN_V1_MSG_AM1 */
+    ivpn_v1_p1_state state;        /* of the SA once answered */
+    bool timed;                    /* our answer is retransmitted on a timer */
+    int (*answer)(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, const ivpn_v1_rx *rx,
+                  const ivpn_isakmp_sa *reply, ivpn_v1_msg *m);
+} ivpn_v1_first;
+/* The last step of the exchange on our side returned rc (sending our last message, or the
+ * check of the peer's): the SA is aborted with rc, or it is established. Returns rc. */
+int ivpn_v1_p1_conclude(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, int rc, uint64_t now);
+/* The first answer of each mode: MM2 (main.c), AM2 (aggressive.c). */
+extern const ivpn_v1_first ivpn_v1_main_first;
+extern const ivpn_v1_first ivpn_v1_aggr_first;
+/* Answer a first message: a new half-open responder SA in its slot, or an error (nothing
+ * kept; NO_PROPOSAL_CHOSEN sent where no transform is acceptable). */
+int ivpn_v1_p1_respond(ipsecvpn_engine *e, ivpn_conn *c, const ipsecvpn_endpoint *local,
+                       const ipsecvpn_endpoint *remote, const uint8_t *msg, size_t len,
+                       uint64_t now, const ivpn_v1_first *how);
 /* Fresh DH (the SA's group) and our nonce (ni or nr by role); our public value goes to gxi
  * or gxr (allocated). */
 int ivpn_v1_p1_dh_nonce(ipsecvpn_engine *e, ivpn_v1_sa *sa);
