@@ -163,6 +163,22 @@ ivpn_conn *ivpn_engine_find_conn(ipsecvpn_engine *e, uint32_t id)
     return NULL;
 }
 
+ivpn_conn *ivpn_engine_conn_for_peer(ipsecvpn_engine *e, const ivpn_ike_ops *ops,
+                                     const ipsecvpn_endpoint *local,
+                                     const ipsecvpn_endpoint *remote)
+{
+    for (ivpn_conn *c = e->conns; c; c = c->next) {
+        size_t n = c->remote.addr.family == IPSECVPN_IPV6 ? 16 : 4;
+        if (c->ops != ops || c->remote.addr.family != remote->addr.family ||
+            memcmp(c->remote.addr.bytes, remote->addr.bytes, n) != 0)
+            continue;
+        if (c->local.addr.family == 0 || (c->local.addr.family == local->addr.family &&
+                                           memcmp(c->local.addr.bytes, local->addr.bytes, n) == 0))
+            return c;
+    }
+    return NULL;
+}
+
 void ivpn_engine_emit(ipsecvpn_engine *e, ipsecvpn_event_type type, const ivpn_conn *c,
                       int reason, const ipsecvpn_child_sa_info *child)
 {

@@ -290,6 +290,11 @@ int ivpn_engine_send_raw(ipsecvpn_engine *e, const ipsecvpn_endpoint *local,
                          const ipsecvpn_endpoint *remote, const uint8_t *msg, size_t len,
                          bool marker);
 ivpn_conn *ivpn_engine_find_conn(ipsecvpn_engine *e, uint32_t id);
+/* The connection of IKE version `ops` whose peer is `remote` (and local address `local`, when
+ * the connection names one): where a new IKE SA from that peer belongs. */
+ivpn_conn *ivpn_engine_conn_for_peer(ipsecvpn_engine *e, const ivpn_ike_ops *ops,
+                                     const ipsecvpn_endpoint *local,
+                                     const ipsecvpn_endpoint *remote);
 
 /* Tests only: make the next initiations offer `group` first with a KE for it. */
 void ivpn_engine_test_extra_ke_group(ipsecvpn_engine *e, uint16_t group);

@@ -274,17 +274,7 @@ static ivpn_conn *conn_by_cookies(ipsecvpn_engine *e, const ivpn_isakmp_header *
 static ivpn_conn *conn_for_peer(ipsecvpn_engine *e, const ipsecvpn_endpoint *local,
                                 const ipsecvpn_endpoint *remote)
 {
-    for (ivpn_conn *c = e->conns; c; c = c->next) {
-        size_t n = c->remote.addr.family == IPSECVPN_IPV6 ? 16 : 4;
-        if (c->ops != &ivpn_ikev1_ops)
-            continue;
-        if (c->remote.addr.family == remote->addr.family &&
-            memcmp(c->remote.addr.bytes, remote->addr.bytes, n) == 0 &&
-            (c->local.addr.family == 0 || (c->local.addr.family == local->addr.family &&
-                                           memcmp(c->local.addr.bytes, local->addr.bytes, n) == 0)))
-            return c;
-    }
-    return NULL;
+    return ivpn_engine_conn_for_peer(e, &ivpn_ikev1_ops, local, remote);
 }
 
 /* MM1 / AM1 from a peer: a new responder SA. */

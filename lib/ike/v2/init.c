@@ -270,20 +270,11 @@ static void answer_notify(ipsecvpn_engine *e, const ipsecvpn_endpoint *local,
     ivpn_free(e->ctx, m);
 }
 
+/* The IKEv2 connection for a peer address (an IKEv1 one to the same peer is not it). */
 static ivpn_conn *conn_for_peer(ipsecvpn_engine *e, const ipsecvpn_endpoint *local,
                                 const ipsecvpn_endpoint *remote)
 {
-    for (ivpn_conn *c = e->conns; c; c = c->next) {
-        size_t n = c->remote.addr.family == IPSECVPN_IPV6 ? 16 : 4;
-        if (c->ops != &ivpn_ikev2_ops)
-            continue; /* an IKEv1 connection to the same peer */
-        if (c->remote.addr.family == remote->addr.family &&
-            memcmp(c->remote.addr.bytes, remote->addr.bytes, n) == 0 &&
-            (c->local.addr.family == 0 || (c->local.addr.family == local->addr.family &&
-                                           memcmp(c->local.addr.bytes, local->addr.bytes, n) == 0)))
-            return c;
-    }
-    return NULL;
+    return ivpn_engine_conn_for_peer(e, &ivpn_ikev2_ops, local, remote);
 }
 
 /* Half-open IKE SAs across the engine: answered IKE_SA_INIT, no IKE_AUTH yet. Every one
