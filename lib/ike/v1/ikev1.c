@@ -410,8 +410,19 @@ int ivpn_ikev1_receive(ipsecvpn_engine *e, const ipsecvpn_endpoint *local,
         if (!(h.flags & IVPN_ISAKMP_FLAG_ENC))
             return ivpn_v1_info_rx(e, c, sa, msg, len, now);
         rc = ivpn_v1_info_rx(e, c, sa, msg, len, now);
-        if (rc != IPSECVPN_OK && rc != IPSECVPN_ERR_NOMEM)
-            (void)peer_ahead(e, sa, &h, now);
+        if (rc == IPSECVPN_OK || rc == IPSECVPN_ERR_NOMEM)
+            return rc;
+        /* the handler may have ended the SA (a protected refusal): look it up again */
+        ivpn_v1_sa *still = NULL;
+        if (conn_by_cookies(e, &h, &still) != c || still != sa)
+            return rc;
+        if (peer_ahead(e, sa, &h, now) && sa->state == IVPN_V1_MM_I3 && sa->bad_decrypts == 0) {
+            /* Undecryptable under our keys while we wait for MM6: either MM6 was lost and
+             * the peer already talks under the SA, or (what charon does) the peer could not
+             * decrypt our MM5 -- another PSK -- and says so under its own keys. Which one
+             * only the retransmissions tell; if they run out, report the likelier cause. */
+            sa->bad_decrypts = 1;
+        }
         return rc;
     default:
         IVPN_LOG_DEBUG(e->ctx, "IKEv1: exchange type %u not supported, dropped", h.exchange);
