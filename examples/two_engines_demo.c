@@ -1,6 +1,7 @@
 /*
- * two_engines_demo: two IKE engines in one process negotiate IKEv2 over loopback UDP, then
- * carry a few packets through their ESP SAs. No root, no TUN, no peer software needed.
+ * two_engines_demo: two IKE engines in one process negotiate IKEv2 (or, with --ikev1, IKEv1
+ * main mode and quick mode) over loopback UDP, then carry a few packets through their ESP SAs.
+ * No root, no TUN, no peer software needed.
  *
  * Engine A (127.0.0.1) holds a seed-like connection: IKEv2, aes/sha1/group2, PSK, protected
  * flows 10.10.1.0/24 <-> 10.10.2.0/24. Engine B (127.0.0.2) holds the peer's side, made the
@@ -17,6 +18,8 @@
  * protocol 50) needs ESP in UDP (RFC 3948) even where there is no NAT.
  *
  * Ports: 500/4500 when run as root, otherwise 10500/14500 (--port N, --natt-port N).
+ * --ikev1: the same with IKEv1 (the connection's ike.version picks the engine; nothing else
+ * in this program changes).
  */
 #define _GNU_SOURCE /* getopt_long */
 #include "host_net.h"
@@ -55,6 +58,7 @@ typedef struct side {
 } side;
 
 static unsigned ike_port, natt_port;
+static const char *ike_version = "ikev2";
 static int closing; /* after A deleted its connection: B's late answer is expected to drop */
 static uint8_t buf[BUF_SIZE];
 
@@ -224,7 +228,7 @@ static int make_connections(side *a, side *b)
         "local_cidrs", "remote_cidrs", "nat_traversal", "ipsec.lifetime",
     };
     const char *values[] = {"two-engines-demo", a->addr, b->addr, "Demo-PSK-123",
-                            "ikev2", "protected-flows", "10.10.1.0/24", "10.10.2.0/24", "on", LIFETIME_S};
+                            ike_version, "protected-flows", "10.10.1.0/24", "10.10.2.0/24", "on", LIFETIME_S};
     char json[8192];
     int rc = ipsecvpn_connection_new(a->ctx, IPSECVPN_PROFILE_CLOUD, &a->conn);
     if (rc == IPSECVPN_OK)
@@ -237,6 +241,8 @@ static int make_connections(side *a, side *b)
     /* The JSON does not carry NAT traversal: B switches it on too. */
     if (rc == IPSECVPN_OK)
         rc = ipsecvpn_connection_set(b->conn, "nat_traversal", "on", NULL);
+    if (rc == IPSECVPN_OK)
+        rc = ipsecvpn_connection_set(b->conn, "ike.version", ike_version, NULL);
     if (rc != IPSECVPN_OK)
         fprintf(stderr, "configuration: %s\n", ipsecvpn_strerror(rc));
     else
@@ -277,7 +283,7 @@ static int start_engine(side *s)
 int main(int argc, char **argv)
 {
     static const struct option longs[] = {
-        {"port", 1, 0, 'p'}, {"natt-port", 1, 0, 'n'}, {0, 0, 0, 0}};
+        {"port", 1, 0, 'p'}, {"natt-port", 1, 0, 'n'}, {"ikev1", 0, 0, '1'}, {0, 0, 0, 0}};
     ike_port = geteuid() == 0 ? 500 : 10500;
     natt_port = geteuid() == 0 ? 4500 : 14500;
     for (int c; (c = getopt_long(argc, argv, "", longs, NULL)) != -1;) {
@@ -285,6 +291,8 @@ int main(int argc, char **argv)
             ike_port = (unsigned)atoi(optarg);
         else if (c == 'n')
             natt_port = (unsigned)atoi(optarg);
+        else if (c == '1')
+            ike_version = "ikev1";
         else
             return 2;
     }
@@ -292,8 +300,8 @@ int main(int argc, char **argv)
     side sides[2] = {{.label = "A", .addr = "127.0.0.1", .fd = {-1, -1}},
                      {.label = "B", .addr = "127.0.0.2", .fd = {-1, -1}}};
     int delivered = 0, status = 1;
-    printf("two_engines_demo (libipsecvpn %s), ports %u/%u\n",
-           ipsecvpn_version(NULL, NULL, NULL), ike_port, natt_port);
+    printf("two_engines_demo (libipsecvpn %s), %s, ports %u/%u\n",
+           ipsecvpn_version(NULL, NULL, NULL), ike_version, ike_port, natt_port);
     if (open_side(&sides[0], sides[1].addr) != 0 || open_side(&sides[1], sides[0].addr) != 0 ||
         make_connections(&sides[0], &sides[1]) != IPSECVPN_OK ||
         start_engine(&sides[0]) != IPSECVPN_OK || start_engine(&sides[1]) != IPSECVPN_OK)

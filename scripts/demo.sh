@@ -3,7 +3,8 @@
 # which builds a cloud VPN connection through the public API, shows validation rejecting bad
 # edits without changing anything, and prints the peer's configuration in three formats; then
 # examples/two_engines_demo, two engines in one process bringing up an IKEv2 tunnel over
-# loopback UDP, passing traffic, rekeying the Child SA once and printing SAs and counters.
+# loopback UDP, passing traffic, rekeying the Child SA once and printing SAs and counters;
+# then the same with IKEv1 (main mode and quick mode) when the build has it.
 # Idempotent: run it as often as you like.   Usage: sudo bash scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,5 +23,7 @@ ninja -C build examples/config_demo examples/two_engines_demo
 say "running build/examples/config_demo"
 build/examples/config_demo
 
-say "running build/examples/two_engines_demo"
-exec build/examples/two_engines_demo
+say "running build/examples/two_engines_demo (IKEv2)"
+build/examples/two_engines_demo
+say "running build/examples/two_engines_demo --ikev1 (IKEv1 main mode)"
+exec build/examples/two_engines_demo --ikev1
