@@ -231,3 +231,16 @@ size_t ivpn_ts_to_prefixes(const ivpn_ts_set *s, ipsecvpn_ip_prefix *out, size_t
     }
     return k;
 }
+
+void ivpn_ts_host(const ivpn_ts_set *s, const ipsecvpn_endpoint *host, ivpn_ts_set *out)
+{
+    ivpn_ts t;
+    memset(&t, 0, sizeof(t));
+    t.family = host->addr.family == IPSECVPN_IPV6 ? 6 : 4;
+    t.port_hi = 0xffff;
+    size_t n = t.family == 6 ? 16 : 4;
+    memcpy(t.lo, host->addr.bytes, n);
+    memcpy(t.hi, host->addr.bytes, n);
+    ivpn_ts_set one = { &t, 1, 1 };
+    ivpn_ts_narrow(s, &one, out);
+}

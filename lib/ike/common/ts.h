@@ -31,6 +31,10 @@ void ivpn_ts_narrow(const ivpn_ts_set *offered, const ivpn_ts_set *ours, ivpn_ts
 bool ivpn_ts_subset(const ivpn_ts_set *got, const ivpn_ts_set *ours);
 /* Whether an address falls in one of the selectors. */
 bool ivpn_ts_contains(const ivpn_ts_set *s, uint8_t family, const uint8_t *addr);
+/* s narrowed to one host's address (any protocol and port): the selectors of a transport-mode
+ * SA, which protects the two hosts' own traffic only (RFC 4301 §4.1). Empty when s does not
+ * contain the address. */
+void ivpn_ts_host(const ivpn_ts_set *s, const ipsecvpn_endpoint *host, ivpn_ts_set *out);
 /* The smallest set of prefixes covering the ranges; returns how many were written. */
 size_t ivpn_ts_to_prefixes(const ivpn_ts_set *s, ipsecvpn_ip_prefix *out, size_t max);
 

@@ -426,6 +426,21 @@ static int install(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, ivpn_v1_qm 
 
 /* ---- initiator ------------------------------------------------------------------------------ */
 
+/* Transport mode: our selectors narrowed to the two hosts; IPSECVPN_ERR_IKE_TS (logged) when the
+ * configuration does not cover them. */
+static int transport_ts(ipsecvpn_engine *e, const ivpn_v1_sa *sa, const ivpn_ts_set *local,
+                        const ivpn_ts_set *remote, ivpn_ts_set *out_local,
+                        ivpn_ts_set *out_remote)
+{
+    ivpn_ts_host(local, &sa->local, out_local);
+    ivpn_ts_host(remote, &sa->remote, out_remote);
+    if (out_local->n && out_remote->n)
+        return IPSECVPN_OK;
+    IVPN_LOG_WARN(e->ctx, "IKEv1: transport mode: the %s address is outside the protected "
+                          "selectors", out_local->n ? "peer's" : "local");
+    return IPSECVPN_ERR_IKE_TS;
+}
+
 /* HDR*, HASH(1), SA, Ni [, KE ] [, IDci, IDcr ] --> */
 int ivpn_v1_quick_start(ipsecvpn_engine *e, ivpn_conn *c, uint32_t rekey_of, uint64_t now)
 {
@@ -444,9 +459,18 @@ int ivpn_v1_quick_start(ipsecvpn_engine *e, ivpn_conn *c, uint32_t rekey_of, uin
         qm->rekey_of = rekey_of;
         qm->algs.dh = v->ipsec.pfs;
         qm->transport = v->ipsec.mode == IVPN_IPSEC_TRANSPORT;
-        /* one selector per side in IKEv1 (the configuration refuses more) */
+        /* one selector per side in IKEv1 (the configuration refuses more); in transport
+         * mode the two hosts' own addresses (RFC 4301 §4.1) */
         ivpn_ts_set l1 = { c->cfg_local_ts.ts, 1, 1 }, r1 = { c->cfg_remote_ts.ts, 1, 1 };
+        IVPN_TS_SET_LOCAL(lh);
+        IVPN_TS_SET_LOCAL(rh);
         rc = c->cfg_local_ts.n && c->cfg_remote_ts.n ? IPSECVPN_OK : IPSECVPN_ERR_STATE;
+        if (rc == IPSECVPN_OK && qm->transport)
+            rc = transport_ts(e, sa, &l1, &r1, &lh, &rh);
+        if (rc == IPSECVPN_OK && qm->transport) {
+            l1 = lh;
+            r1 = rh;
+        }
         if (rc == IPSECVPN_OK)
             rc = ivpn_ts_set_copy(e->ctx, &l1, &qm->local_ts);
         if (rc == IPSECVPN_OK)
@@ -527,8 +551,7 @@ static int set_ts(const ipsecvpn_ctx *ctx, ivpn_v1_qm *qm, const ivpn_ts_set *lo
 }
 
 /* The IDs of an answer: absent means the ones we sent; present, they must be ours. */
-static int reply_ids(const ivpn_conn *c, const ivpn_v1_rx *rx, ivpn_v1_qm *qm,
-                     const ipsecvpn_ctx *ctx)
+static int reply_ids(const ivpn_v1_rx *rx, ivpn_v1_qm *qm, const ipsecvpn_ctx *ctx)
 {
     if (ivpn_isakmp_list_count(&rx->pl, IVPN_ISAKMP_PL_ID) == 0)
         return IPSECVPN_OK;
@@ -536,8 +559,9 @@ static int reply_ids(const ivpn_conn *c, const ivpn_v1_rx *rx, ivpn_v1_qm *qm,
     IVPN_TS_SET_LOCAL(cr);
     ivpn_ts_set *got[2] = { &ci, &cr };
     int rc = read_ids(ctx, rx, got);
+    /* within what we offered: the configuration, or the two hosts in transport mode */
     if (rc == IPSECVPN_OK &&
-        (!ivpn_ts_subset(&ci, &c->cfg_local_ts) || !ivpn_ts_subset(&cr, &c->cfg_remote_ts)))
+        (!ivpn_ts_subset(&ci, &qm->local_ts) || !ivpn_ts_subset(&cr, &qm->remote_ts)))
         rc = IPSECVPN_ERR_IKE_TS;
     if (rc == IPSECVPN_OK)
         rc = set_ts(ctx, qm, &ci, &cr);
@@ -613,7 +637,7 @@ static int initiator_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, ivpn_v
     if (rc == IPSECVPN_OK && (p_ke != NULL) != (ch.algs.dh != 0))
         rc = IPSECVPN_ERR_IKE_MALFORMED;
     if (rc == IPSECVPN_OK)
-        rc = reply_ids(c, &rx, qm, e->ctx);
+        rc = reply_ids(&rx, qm, e->ctx);
     if (rc == IPSECVPN_OK) {
         qm->spi_out = ch.spi;
         qm->algs = ch.algs;
@@ -669,9 +693,11 @@ static int initiator_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, ivpn_v
 
 /* ---- responder ------------------------------------------------------------------------------ */
 
-/* The IDs of an offer: within ours (IKEv1 cannot narrow), or the ISAKMP endpoints when absent. */
+/* The IDs of an offer: within ours (IKEv1 cannot narrow), or the ISAKMP endpoints when absent.
+ * A transport-mode offer must name exactly the two hosts (RFC 4301 §4.1): wider selectors
+ * would let other addresses' packets into an SA that strips their IP header. */
 static int offer_ids(const ivpn_conn *c, const ivpn_v1_sa *sa, const ivpn_v1_rx *rx,
-                     ivpn_v1_qm *qm, const ipsecvpn_ctx *ctx)
+                     ivpn_v1_qm *qm, bool transport, const ipsecvpn_ctx *ctx)
 {
     IVPN_TS_SET_LOCAL(ci); /* the peer's side */
     IVPN_TS_SET_LOCAL(cr); /* ours */
@@ -692,6 +718,14 @@ static int offer_ids(const ivpn_conn *c, const ivpn_v1_sa *sa, const ivpn_v1_rx 
     if (rc == IPSECVPN_OK &&
         (!ivpn_ts_subset(&ci, &c->cfg_remote_ts) || !ivpn_ts_subset(&cr, &c->cfg_local_ts)))
         rc = IPSECVPN_ERR_IKE_TS;
+    if (rc == IPSECVPN_OK && transport) {
+        IVPN_TS_SET_LOCAL(hi);
+        IVPN_TS_SET_LOCAL(hr);
+        ivpn_ts_host(&ci, &sa->remote, &hi);
+        ivpn_ts_host(&cr, &sa->local, &hr);
+        if (!hi.n || !hr.n || !ivpn_ts_set_equal(&hi, &ci) || !ivpn_ts_set_equal(&hr, &cr))
+            rc = IPSECVPN_ERR_IKE_TS;
+    }
     if (rc == IPSECVPN_OK)
         rc = set_ts(ctx, qm, &cr, &ci);
     return rc;
@@ -748,7 +782,7 @@ static int responder_rx_qm1(ipsecvpn_engine *e, ivpn_conn *c, ivpn_v1_sa *sa, ui
     if (rc == IPSECVPN_OK && (p_ke != NULL) != (ch.algs.dh != 0))
         rc = IPSECVPN_ERR_IKE_NO_PROPOSAL;
     if (rc == IPSECVPN_OK)
-        rc = offer_ids(c, sa, &rx, qm, e->ctx);
+        rc = offer_ids(c, sa, &rx, qm, ch.transport, e->ctx);
     bool with_ids = ivpn_isakmp_list_count(&rx.pl, IVPN_ISAKMP_PL_ID) != 0;
     if (rc == IPSECVPN_OK) {
         qm->msgid = msgid;

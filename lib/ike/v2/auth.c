@@ -233,8 +233,8 @@ int ivpn_ikev2_auth_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, ui
             /* transport mode: what we protect is our own address and the peer's */
             const ivpn_ts_set *ours_r = &c->cfg_remote_ts, *ours_l = &c->cfg_local_ts;
             if (transport) {
-                ivpn_ikev2_ts_host(ours_r, &sa->remote, &host_r);
-                ivpn_ikev2_ts_host(ours_l, &sa->local, &host_l);
+                ivpn_ts_host(ours_r, &sa->remote, &host_r);
+                ivpn_ts_host(ours_l, &sa->local, &host_l);
                 ours_r = &host_r;
                 ours_l = &host_l;
             }

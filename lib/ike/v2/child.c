@@ -34,18 +34,6 @@ bool ivpn_ikev2_rx_transport(const ivpn_rx *rx)
     return ivpn_ikev2_bodies_notify(&rx->b, IVPN_IKEV2_N_USE_TRANSPORT_MODE) != NULL;
 }
 
-void ivpn_ikev2_ts_host(const ivpn_ts_set *s, const ipsecvpn_endpoint *host, ivpn_ts_set *out)
-{
-    ivpn_ts t;
-    memset(&t, 0, sizeof(t));
-    t.family = host->addr.family == IPSECVPN_IPV6 ? 6 : 4;
-    t.port_hi = 0xffff;
-    size_t n = t.family == 6 ? 16 : 4;
-    memcpy(t.lo, host->addr.bytes, n);
-    memcpy(t.hi, host->addr.bytes, n);
-    ivpn_ts_set one = { &t, 1, 1 };
-    ivpn_ts_narrow(s, &one, out);
-}
 
 /* The responder's table above: [policy is transport][request asks transport]. */
 static const struct mode_answer {
@@ -86,8 +74,8 @@ int ivpn_ikev2_mode_ts(ipsecvpn_engine *e, const ivpn_conn *c, const ivpn_ts_set
                        const ivpn_ts_set *remote, ivpn_ts_set *out_local, ivpn_ts_set *out_remote)
 {
     const ivpn_ike_sa *sa = c->ike;
-    ivpn_ikev2_ts_host(local, &sa->local, out_local);
-    ivpn_ikev2_ts_host(remote, &sa->remote, out_remote);
+    ivpn_ts_host(local, &sa->local, out_local);
+    ivpn_ts_host(remote, &sa->remote, out_remote);
     if (out_local->n && out_remote->n)
         return IPSECVPN_OK;
     IVPN_LOG_WARN(e->ctx, "IKEv2: transport mode: the %s address is outside the protected "

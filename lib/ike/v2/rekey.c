@@ -304,8 +304,8 @@ int ivpn_ikev2_create_child_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx
         /* transport mode: only the hosts' own addresses, whatever was offered */
         IVPN_TS_SET_LOCAL(host_i);
         IVPN_TS_SET_LOCAL(host_r);
-        ivpn_ikev2_ts_host(&off_i, &sa->remote, &host_i);
-        ivpn_ikev2_ts_host(&off_r, &sa->local, &host_r);
+        ivpn_ts_host(&off_i, &sa->remote, &host_i);
+        ivpn_ts_host(&off_r, &sa->local, &host_r);
         memcpy(off_i.ts, host_i.ts, host_i.n * sizeof(ivpn_ts));
         off_i.n = host_i.n;
         memcpy(off_r.ts, host_r.ts, host_r.n * sizeof(ivpn_ts));
@@ -420,8 +420,8 @@ static int check_answer(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_rx *rx,
         /* transport mode: nothing but the hosts' own addresses */
         IVPN_TS_SET_LOCAL(host_i);
         IVPN_TS_SET_LOCAL(host_r);
-        ivpn_ikev2_ts_host(tsi, &sa->local, &host_i);
-        ivpn_ikev2_ts_host(tsr, &sa->remote, &host_r);
+        ivpn_ts_host(tsi, &sa->local, &host_i);
+        ivpn_ts_host(tsr, &sa->remote, &host_r);
         ok = ivpn_ts_subset(tsi, &host_i) && ivpn_ts_subset(tsr, &host_r);
     }
     if (!ok)

@@ -144,8 +144,6 @@ uint16_t ivpn_ikev2_mode_answer(ipsecvpn_engine *e, const ivpn_conn *c, const iv
                                 bool *transport);
 /* Initiator: the answer has the mode we asked for (else one log line: we refuse it). */
 bool ivpn_ikev2_mode_accepted(ipsecvpn_engine *e, const ivpn_rx *rx, bool asked_transport);
-/* Transport-mode selectors: s narrowed to the single address of host (empty when outside). */
-void ivpn_ikev2_ts_host(const ivpn_ts_set *s, const ipsecvpn_endpoint *host, ivpn_ts_set *out);
 /* Both sides narrowed to the IKE SA's own addresses; IPSECVPN_ERR_IKE_TS (logged) when the
  * selectors do not hold them. */
 int ivpn_ikev2_mode_ts(ipsecvpn_engine *e, const ivpn_conn *c, const ivpn_ts_set *local,
