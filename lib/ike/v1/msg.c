@@ -123,6 +123,7 @@ void ivpn_v1_rtx_set(ipsecvpn_engine *e, ivpn_v1_rtx *rtx, uint8_t *msg, size_t 
     rtx->at = timed ? now + e->settings.retransmit_base_ms : 0;
 }
 
+/* A plain compare: both hashes are of datagrams seen on the wire, nothing secret. */
 bool ivpn_v1_rtx_is_repeat(const ivpn_v1_rtx *rtx, const uint8_t *msg, size_t len)
 {
     uint8_t h[32];
