@@ -326,6 +326,11 @@ int main(int argc, char **argv)
     int rekeyed = pump(sides, REKEY_WAIT_MS, both_rekeyed, NULL, NULL);
     if (!rekeyed)
         printf("the Child SA was NOT rekeyed within %d s\n", REKEY_WAIT_MS / 1000);
+    else if (strcmp(ike_version, "ikev1") == 0)
+        /* IKEv1 has no response flag to say the peer installed the new pair: a rekey's
+         * initiator keeps sending on the old one until the peer's first packet arrives on the
+         * new one, or 2 s have passed. When both ends rekeyed at once, both wait the 2 s. */
+        pump(sides, 2500, NULL, NULL, NULL);
     else /* let the initiator's delete of the old pair finish before checking the new one */
         pump(sides, 200, NULL, NULL, NULL);
     for (uint16_t seq = PACKETS + 1; rekeyed && seq <= 2 * PACKETS; seq++) {
