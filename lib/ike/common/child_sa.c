@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "ike/common/child_sa.h"
-#include "ike/common/proposal.h"
 #include "ike/common/ts.h"
 
 int ivpn_child_new_spi(ipsecvpn_engine *e, uint32_t *spi)
@@ -104,27 +103,6 @@ void ivpn_child_reattach(ivpn_conn *c, ivpn_child *list)
         tail = tail->next;
     tail->next = c->children;
     c->children = list;
-}
-
-void ivpn_conn_proposal_ike(const ivpn_conn_ike *v, uint16_t extra_dh, ivpn_ikev2_sa *out)
-{
-    ivpn_ike_values full;
-    memset(&full, 0, sizeof(full));
-    full.encryption = v->encryption;
-    full.integrity = v->integrity;
-    full.dh_group = v->dh_group;
-    ivpn_proposal_ike(&full, extra_dh, out);
-}
-
-void ivpn_conn_proposal_esp(const ivpn_conn_ipsec *v, uint32_t spi, uint16_t dh,
-                            ivpn_ikev2_sa *out)
-{
-    ivpn_ipsec_values full;
-    memset(&full, 0, sizeof(full));
-    full.encryption = v->encryption;
-    full.integrity = v->integrity;
-    full.pfs = v->pfs;
-    ivpn_proposal_esp(&full, spi, dh, out);
 }
 
 int ivpn_child_key_lengths(const ivpn_algs *a, size_t *encr_len, size_t *integ_len)

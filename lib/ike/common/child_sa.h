@@ -77,11 +77,6 @@ ivpn_child *ivpn_child_route(const ivpn_conn *c, uint8_t family, const uint8_t *
 ivpn_child *ivpn_child_detach(ivpn_conn *c);
 void ivpn_child_reattach(ivpn_conn *c, ivpn_child *list);
 
-/* The connection's IKE and ESP proposals. lib/ike/common/proposal.h takes the configuration
- * model's policy structs, of which the engine keeps only the compact copy: these adapt. */
-void ivpn_conn_proposal_ike(const ivpn_conn_ike *v, uint16_t extra_dh, ivpn_ikev2_sa *out);
-void ivpn_conn_proposal_esp(const ivpn_conn_ipsec *v, uint32_t spi, uint16_t dh,
-                            ivpn_ikev2_sa *out);
 /* Soft lifetime in ms: hard x (90 - random(0..jitter)) %. */
 uint64_t ivpn_soft_lifetime_ms(ipsecvpn_engine *e, uint32_t hard_s);
 /* A random inbound SPI (>= 256, RFC 4303 §2.1) not used by any connection of the engine. */

@@ -61,7 +61,7 @@ static void begin(ivpn_ikev2_sa *sa, uint8_t protocol, uint8_t num, const uint8_
         memcpy(p->spi, spi, spi_size);
 }
 
-void ivpn_proposal_ike(const ivpn_ike_values *v, uint16_t extra_dh, ivpn_ikev2_sa *out)
+void ivpn_proposal_ike(const ivpn_conn_ike *v, uint16_t extra_dh, ivpn_ikev2_sa *out)
 {
     begin(out, IVPN_IKEV2_PROTO_IKE, 1, NULL, 0);
     add(out, IVPN_IKEV2_TRANS_ENCR, v->encryption.id, v->encryption.key_bits);
@@ -73,7 +73,7 @@ void ivpn_proposal_ike(const ivpn_ike_values *v, uint16_t extra_dh, ivpn_ikev2_s
     add(out, IVPN_IKEV2_TRANS_DH, v->dh_group, 0);
 }
 
-void ivpn_proposal_esp(const ivpn_ipsec_values *v, uint32_t spi, uint16_t dh, ivpn_ikev2_sa *out)
+void ivpn_proposal_esp(const ivpn_conn_ipsec *v, uint32_t spi, uint16_t dh, ivpn_ikev2_sa *out)
 {
     uint8_t s[4] = { (uint8_t)(spi >> 24), (uint8_t)(spi >> 16), (uint8_t)(spi >> 8), (uint8_t)spi };
     begin(out, IVPN_IKEV2_PROTO_ESP, 1, s, 4);

@@ -16,9 +16,9 @@ uint16_t ivpn_prf_for_integ(uint16_t integ);
 
 /* One IKE proposal (SPI size 0). extra_dh, when non-zero, is offered before the configured
  * group (used when retrying after INVALID_KE_PAYLOAD, and by tests). */
-void ivpn_proposal_ike(const ivpn_ike_values *v, uint16_t extra_dh, ivpn_ikev2_sa *out);
+void ivpn_proposal_ike(const ivpn_conn_ike *v, uint16_t extra_dh, ivpn_ikev2_sa *out);
 /* One ESP proposal with our inbound SPI; dh = PFS group or 0. */
-void ivpn_proposal_esp(const ivpn_ipsec_values *v, uint32_t spi, uint16_t dh, ivpn_ikev2_sa *out);
+void ivpn_proposal_esp(const ivpn_conn_ipsec *v, uint32_t spi, uint16_t dh, ivpn_ikev2_sa *out);
 
 /* Pick the first proposal of `offered` that `ours` (one proposal) satisfies.
  * Returns IPSECVPN_OK with *algs and *chosen (index into offered->proposals), or

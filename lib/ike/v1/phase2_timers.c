@@ -25,7 +25,7 @@ static const ivpn_v1_sa *current_c(const ivpn_conn *c)
 
 uint64_t ivpn_v1_phase2_next_expiry(const ivpn_conn *c)
 {
-    uint64_t t = min_t(UINT64_MAX, c->restart_at);
+    uint64_t t = UINT64_MAX; /* restart_at is phase 1's (ikev1.c) */
     for (const ivpn_child *ch = ivpn_child_first(c); ch; ch = ivpn_child_next(ch)) {
         t = min_t(t, ch->expire_at);
         if (!ch->retired)
@@ -105,11 +105,6 @@ static bool child_lifetimes(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
 }
 void ivpn_v1_phase2_expiry(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
 {
-    if (c->restart_at && now >= c->restart_at) {
-        c->restart_at = 0;
-        if (!c->ops->busy(c))
-            (void)c->ops->initiate(e, c, now);
-    }
     if (!c->v1)
         return;
     for (ivpn_v1_sa *o = c->v1->old; o; o = o->next)

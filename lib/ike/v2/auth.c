@@ -136,7 +136,7 @@ int ivpn_ikev2_auth_send(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
     size_t len = 0;
     if (rc == IPSECVPN_OK) {
         ivpn_ikev2_sa prop;
-        ivpn_conn_proposal_esp(&v->ipsec, sa->pending_spi_in, 0, &prop);
+        ivpn_proposal_esp(&v->ipsec, sa->pending_spi_in, 0, &prop);
         ivpn_msg_begin(m);
         ivpn_msg_payload_raw(m, IVPN_IKEV2_PL_IDI, idb, idlen);
         ivpn_msg_notify(m, 0, NULL, 0, IVPN_IKEV2_N_INITIAL_CONTACT, NULL, 0);
@@ -219,7 +219,7 @@ int ivpn_ikev2_auth_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, ui
         child_notify = IVPN_IKEV2_N_NO_PROPOSAL_CHOSEN;
     } else {
         ivpn_ikev2_sa ours;
-        ivpn_conn_proposal_esp(&v->ipsec, 0, 0, &ours);
+        ivpn_proposal_esp(&v->ipsec, 0, 0, &ours);
         /* SPIs 1..255 are reserved (RFC 4303 §2.1): the proposal cannot be chosen. It is
          * the Child SA's proposal, so NO_PROPOSAL_CHOSEN (which fails only the Child SA,
          * §2.21.2) rather than INVALID_SYNTAX (which would end the IKE SA as well). */
@@ -357,7 +357,7 @@ int ivpn_ikev2_auth_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, u
         reason = IPSECVPN_ERR_IKE_NO_PROPOSAL;
     } else {
         ivpn_ikev2_sa ours;
-        ivpn_conn_proposal_esp(&v->ipsec, sa->pending_spi_in, 0, &ours);
+        ivpn_proposal_esp(&v->ipsec, sa->pending_spi_in, 0, &ours);
         ivpn_ts_from_wire(&rx->b.tsi, &tsi);
         ivpn_ts_from_wire(&rx->b.tsr, &tsr);
         if (ivpn_proposal_check_reply(&rx->b.sa, &ours, &ca) != IPSECVPN_OK ||

@@ -95,7 +95,7 @@ int ivpn_ikev2_rekey_ike_send(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
     size_t len = 0;
     if (rc == IPSECVPN_OK) {
         ivpn_ikev2_sa prop;
-        ivpn_conn_proposal_ike(&v->ike, 0, &prop);
+        ivpn_proposal_ike(&v->ike, 0, &prop);
         prop.proposals[0].spi_size = 8;
         memcpy(prop.proposals[0].spi, n->spi_i, 8);
         ivpn_msg_begin(m);
@@ -131,7 +131,7 @@ int ivpn_ikev2_rekey_ike_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *r
                                         IVPN_IKEV2_N_TEMPORARY_FAILURE);
     }
     ivpn_ikev2_sa ours;
-    ivpn_conn_proposal_ike(&v->ike, 0, &ours);
+    ivpn_proposal_ike(&v->ike, 0, &ours);
     ivpn_algs algs;
     uint8_t chosen;
     if (!(rx->b.present & IVPN_IKEV2_HAS_KE) || !(rx->b.present & IVPN_IKEV2_HAS_NONCE) ||
@@ -262,7 +262,7 @@ int ivpn_ikev2_rekey_ike_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *
     ivpn_ikev2_sa ours;
     ivpn_algs algs;
     if (rc == IPSECVPN_OK) {
-        ivpn_conn_proposal_ike(&v->ike, 0, &ours);
+        ivpn_proposal_ike(&v->ike, 0, &ours);
         if ((rx->b.present & (IVPN_IKEV2_HAS_SA | IVPN_IKEV2_HAS_KE | IVPN_IKEV2_HAS_NONCE)) !=
                 (IVPN_IKEV2_HAS_SA | IVPN_IKEV2_HAS_KE | IVPN_IKEV2_HAS_NONCE) ||
             ivpn_proposal_check_reply(&rx->b.sa, &ours, &algs) != IPSECVPN_OK ||

@@ -161,7 +161,7 @@ static int send_init_request(ipsecvpn_engine *e, ivpn_conn *c, uint64_t now)
     ivpn_ike_sa *sa = c->ike;
     const ivpn_conn_cfg *v = ivpn_conn_values(c);
     ivpn_ikev2_sa prop;
-    ivpn_conn_proposal_ike(&v->ike, e->test_extra_ke_group, &prop);
+    ivpn_proposal_ike(&v->ike, e->test_extra_ke_group, &prop);
     const ivpn_dh_info *di = ivpn_dh_lookup(sa->ke_group);
     if (!di)
         return IPSECVPN_ERR_CRYPTO_ALG;
@@ -420,7 +420,7 @@ int ivpn_ikev2_init_request_rx(ipsecvpn_engine *e, const ipsecvpn_endpoint *loca
         return IPSECVPN_OK;
     const ivpn_conn_cfg *v = ivpn_conn_values(c);
     ivpn_ikev2_sa ours;
-    ivpn_conn_proposal_ike(&v->ike, 0, &ours);
+    ivpn_proposal_ike(&v->ike, 0, &ours);
     ivpn_algs algs;
     uint8_t chosen;
     rc = ivpn_proposal_select(&rx->b.sa, &ours, &algs, &chosen);
@@ -609,7 +609,7 @@ int ivpn_ikev2_init_response_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx *rx, u
         memcmp(rx->hdr.spi_r, zero, 8) == 0)
         return IPSECVPN_ERR_IKE_MALFORMED; /* SPIr 0 names no SA (§3.1) */
     ivpn_ikev2_sa ours;
-    ivpn_conn_proposal_ike(&v->ike, e->test_extra_ke_group, &ours);
+    ivpn_proposal_ike(&v->ike, e->test_extra_ke_group, &ours);
     ivpn_algs algs;
     rc = ivpn_proposal_check_reply(&rx->b.sa, &ours, &algs);
     if (rc != IPSECVPN_OK || algs.dh != sa->ke_group || rx->b.ke.dh_group != sa->ke_group)

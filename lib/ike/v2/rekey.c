@@ -161,7 +161,7 @@ static int child_request_send(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_child
     size_t len = 0;
     if (rc == IPSECVPN_OK) {
         ivpn_ikev2_sa prop;
-        ivpn_conn_proposal_esp(&v->ipsec, sa->pending_spi_in, pfs, &prop);
+        ivpn_proposal_esp(&v->ipsec, sa->pending_spi_in, pfs, &prop);
         ivpn_msg_begin(m);
         if (old) {
             uint8_t spi[4];
@@ -265,7 +265,7 @@ int ivpn_ikev2_create_child_request_rx(ipsecvpn_engine *e, ivpn_conn *c, ivpn_rx
     if (collision)
         IVPN_LOG_INFO(e->ctx, "IKEv2: simultaneous Child SA rekey, the nonces will decide");
     ivpn_ikev2_sa ours;
-    ivpn_conn_proposal_esp(&v->ipsec, 0, v->ipsec.pfs, &ours);
+    ivpn_proposal_esp(&v->ipsec, 0, v->ipsec.pfs, &ours);
     ivpn_algs ca;
     uint8_t chosen;
     bool transport = false;
@@ -398,7 +398,7 @@ static int check_answer(ipsecvpn_engine *e, ivpn_conn *c, const ivpn_rx *rx,
     if ((rx->b.present & need) != need || !cx)
         return IPSECVPN_ERR_IKE_MALFORMED;
     ivpn_ikev2_sa ours;
-    ivpn_conn_proposal_esp(&v->ipsec, sa->pending_spi_in, v->ipsec.pfs, &ours);
+    ivpn_proposal_esp(&v->ipsec, sa->pending_spi_in, v->ipsec.pfs, &ours);
     if (ivpn_proposal_check_reply(&rx->b.sa, &ours, ca) != IPSECVPN_OK ||
         ivpn_proposal_spi32(&rx->b.sa.proposals[0]) < 256)
         return IPSECVPN_ERR_IKE_NO_PROPOSAL;
